@@ -6,5 +6,8 @@ import type { ResolvedMessage } from '../writer/message.ts';
  * its partition while a broker is down); the result must be one of them.
  */
 export interface Balancer {
-  balance(message: Pick<ResolvedMessage, 'key' | 'value' | 'topic' | 'size'>, partitions: readonly number[]): number;
+  balance(
+    message: Pick<ResolvedMessage, 'key' | 'value' | 'topic' | 'size'>,
+    partitions: readonly number[],
+  ): number;
 }

@@ -1,0 +1,13 @@
+export type { Balancer } from './balancer.ts';
+export { BALANCER_NAMES, type BalancerName, balancerByName, isBalancerName } from './balancer-by-name.ts';
+export { CRC32Balancer, type CRC32BalancerOptions } from './crc32-balancer.ts';
+export { NoPartitionsError, UnknownBalancerError } from './errors.ts';
+export { fnv1a32 } from './fnv1a.ts';
+export { Hash, type HashOptions, type KeyHasher } from './hash.ts';
+export { LeastBytes } from './least-bytes.ts';
+export { murmur2 } from './murmur2.ts';
+export { Murmur2Balancer, type Murmur2BalancerOptions } from './murmur2-balancer.ts';
+export type { RandomSource } from './random-partition.ts';
+export { ReferenceHash, type ReferenceHashOptions } from './reference-hash.ts';
+export { RoundRobin, type RoundRobinOptions } from './round-robin.ts';
+export type { BalancerMessage } from './types.ts';
