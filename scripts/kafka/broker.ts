@@ -140,6 +140,21 @@ export class LocalKafkaCluster {
     await this.signalNode(nodeId, 'SIGKILL', 10_000);
   }
 
+  /**
+   * Freezes a node (SIGSTOP): its sockets stay open but nothing is answered, so a request sent
+   * now is in flight until resumeNode(). The only way to hold a real request in flight on demand.
+   */
+  async pauseNode(nodeId: number): Promise<void> {
+    const pid = await this.pidOf(nodeId);
+    if (pid) process.kill(pid, 'SIGSTOP');
+  }
+
+  /** Resumes a node frozen by pauseNode(). */
+  async resumeNode(nodeId: number): Promise<void> {
+    const pid = await this.pidOf(nodeId);
+    if (pid) process.kill(pid, 'SIGCONT');
+  }
+
   /** Stops every node and waits for their processes to exit. */
   async stop(): Promise<void> {
     await Promise.all(this.nodeIds().map((id) => this.stopNode(id)));
@@ -238,6 +253,8 @@ export class LocalKafkaCluster {
   private async signalNode(nodeId: number, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
     const pid = await this.pidOf(nodeId);
     if (!pid || !isAlive(pid)) return;
+    // A paused node ignores SIGTERM until it runs again.
+    process.kill(pid, 'SIGCONT');
     process.kill(pid, signal);
     const deadline = Date.now() + timeoutMs;
     while (isAlive(pid)) {

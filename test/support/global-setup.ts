@@ -8,7 +8,10 @@ let cluster: LocalKafkaCluster | undefined;
  * run fails here with the broker's log tail: integration tests never skip silently.
  */
 export async function setup(project: TestProject): Promise<void> {
-  cluster = await LocalKafkaCluster.start({ name: 'cluster' });
+  // TEST_KAFKA_BASE_PORT lets two test runs on one machine use separate clusters.
+  const basePort = Number(process.env.TEST_KAFKA_BASE_PORT ?? 9092);
+  const name = basePort === 9092 ? 'cluster' : `cluster-${basePort}`;
+  cluster = await LocalKafkaCluster.start({ name, nodeCount: 3, basePort });
   project.provide('kafkaBrokers', cluster.brokers);
   project.provide('kafkaSaslSslBrokers', cluster.saslSslBrokers);
   project.provide('kafkaCaPem', cluster.caPem());
