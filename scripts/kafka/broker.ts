@@ -41,10 +41,12 @@ export class LocalKafkaCluster {
   private readonly root: string;
   private readonly children = new Map<number, ChildProcess>();
 
-  private constructor(options: Required<Omit<StartClusterOptions, 'overrides' | 'readyTimeoutMs'>> & {
-    tls: TlsMaterial;
-    libs: string;
-  }) {
+  private constructor(
+    options: Required<Omit<StartClusterOptions, 'overrides' | 'readyTimeoutMs'>> & {
+      tls: TlsMaterial;
+      libs: string;
+    },
+  ) {
     this.name = options.name;
     this.nodeCount = options.nodeCount;
     this.basePort = options.basePort;

@@ -10,7 +10,9 @@ if (command === 'start') {
   const cluster = await LocalKafkaCluster.start({ name });
   console.log(`Kafka "${name}" is up.`);
   console.log(`  PLAINTEXT: ${cluster.brokers.join(',')}`);
-  console.log(`  SASL_SSL:  ${cluster.saslSslBrokers.join(',')} (SCRAM user "${cluster.users.scram.username}", CA ${cluster.tls.caPemPath})`);
+  console.log(
+    `  SASL_SSL:  ${cluster.saslSslBrokers.join(',')} (SCRAM user "${cluster.users.scram.username}", CA ${cluster.tls.caPemPath})`,
+  );
   console.log(`Stop it with: npm run broker -- stop ${name}`);
 } else if (command === 'stop') {
   await (await LocalKafkaCluster.attach(name)).stop();

@@ -1,0 +1,282 @@
+import { type FailedMessage, FlushError, FlushTimeoutError } from './errors.ts';
+import type { Message, ResolvedMessage } from './message.ts';
+import { abortedError } from './retrying.ts';
+
+/** One buffered message. `seq` orders messages across partitions for flush(). */
+export interface BufferedEntry {
+  message: Message;
+  resolved: ResolvedMessage;
+  seq: number;
+  enqueuedAtMs: number;
+}
+
+/** Sends one batch of a partition; rejects with the error every entry of the batch gets. */
+export type SendBatch = (topic: string, partition: number, entries: BufferedEntry[]) => Promise<void>;
+
+/** Reports a batch that was never sent (Writer closed before it could be). */
+export type AbandonBatch = (entries: BufferedEntry[], error: Error) => void;
+
+interface PartitionQueue {
+  topic: string;
+  partition: number;
+  waiting: BufferedEntry[];
+  waitingBytes: number;
+  inFlight: BufferedEntry[];
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface FlushWaiter {
+  limitSeq: number;
+  remaining: number;
+  failures: FailedMessage[];
+  done: () => void;
+}
+
+interface CapacityWaiter {
+  count: number;
+  bytes: number;
+  grant: () => void;
+}
+
+export interface AsyncBufferLimits {
+  batchSize: number;
+  batchBytes: number;
+  batchTimeoutMs: number;
+  maxBufferedMessages: number;
+  maxBufferedBytes: number;
+}
+
+/**
+ * The async Writer's buffer: per-partition queues sent one batch at a time (so a partition's
+ * order survives retries), a bounded size with backpressure (kafka-go's grows without limit),
+ * and flush() that waits for exactly the messages queued before it.
+ */
+export class AsyncBuffer {
+  private readonly queues = new Map<string, PartitionQueue>();
+  private readonly flushWaiters = new Set<FlushWaiter>();
+  private readonly capacityWaiters: CapacityWaiter[] = [];
+  private bufferedMessages = 0;
+  private bufferedBytes = 0;
+  private lastSeq = 0;
+  private urgent = 0;
+
+  constructor(
+    private readonly limits: AsyncBufferLimits,
+    private readonly send: SendBatch,
+  ) {}
+
+  /** Messages buffered or in flight right now. */
+  get size(): number {
+    return this.bufferedMessages;
+  }
+
+  /**
+   * Queues a call's messages once the buffer has room for all of them (backpressure). A call
+   * larger than the whole bound is admitted into an empty buffer, so it cannot wait forever.
+   */
+  async enqueue(
+    messages: readonly Message[],
+    resolved: readonly ResolvedMessage[],
+    partitions: readonly number[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const bytes = resolved.reduce((sum, m) => sum + m.size, 0);
+    await this.reserve(messages.length, bytes, signal);
+    const now = Date.now();
+    const touched = new Set<PartitionQueue>();
+    for (let i = 0; i < messages.length; i++) {
+      const entry: BufferedEntry = {
+        message: messages[i] as Message,
+        resolved: resolved[i] as ResolvedMessage,
+        seq: ++this.lastSeq,
+        enqueuedAtMs: now,
+      };
+      const queue = this.queueFor(entry.resolved.topic, partitions[i] as number);
+      queue.waiting.push(entry);
+      queue.waitingBytes += entry.resolved.size;
+      touched.add(queue);
+    }
+    for (const queue of touched) this.schedule(queue);
+  }
+
+  /**
+   * Sends everything queued so far without waiting for batchTimeoutMs, and resolves when those
+   * messages have settled. Rejects with FlushError listing the ones that failed, or with
+   * FlushTimeoutError when the signal ends the wait first.
+   */
+  async flush(signal: AbortSignal | undefined): Promise<void> {
+    const limitSeq = this.lastSeq;
+    let remaining = 0;
+    for (const queue of this.queues.values()) {
+      for (const entry of queue.inFlight) if (entry.seq <= limitSeq) remaining++;
+      for (const entry of queue.waiting) if (entry.seq <= limitSeq) remaining++;
+    }
+    if (remaining === 0) return;
+    const waiter: FlushWaiter = { limitSeq, remaining, failures: [], done: () => {} };
+    const settled = new Promise<void>((resolve) => {
+      waiter.done = resolve;
+    });
+    this.flushWaiters.add(waiter);
+    this.urgent++;
+    try {
+      for (const queue of this.queues.values()) this.schedule(queue);
+      await untilSettledOrAborted(settled, signal);
+    } catch {
+      throw new FlushTimeoutError(waiter.remaining);
+    } finally {
+      this.urgent--;
+      this.flushWaiters.delete(waiter);
+    }
+    if (waiter.failures.length > 0) throw new FlushError(waiter.failures);
+  }
+
+  /** Settles every message not yet sent with `error` (the Writer is closing for good). */
+  abandonWaiting(error: Error, report: AbandonBatch): void {
+    for (const queue of this.queues.values()) {
+      clearTimeout(queue.timer);
+      queue.timer = undefined;
+      const entries = queue.waiting.splice(0);
+      queue.waitingBytes = 0;
+      if (entries.length > 0) {
+        report(entries, error);
+        this.settle(entries, error);
+      }
+    }
+  }
+
+  private queueFor(topic: string, partition: number): PartitionQueue {
+    const key = `${topic}\u0000${partition}`;
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = { topic, partition, waiting: [], waitingBytes: 0, inFlight: [], timer: undefined };
+      this.queues.set(key, queue);
+    }
+    return queue;
+  }
+
+  private isReady(queue: PartitionQueue): boolean {
+    return (
+      this.urgent > 0 ||
+      queue.waiting.length >= this.limits.batchSize ||
+      queue.waitingBytes >= this.limits.batchBytes ||
+      this.capacityWaiters.length > 0
+    );
+  }
+
+  private schedule(queue: PartitionQueue): void {
+    if (queue.inFlight.length > 0 || queue.waiting.length === 0) return;
+    if (this.isReady(queue)) {
+      clearTimeout(queue.timer);
+      queue.timer = undefined;
+      void this.sendNext(queue);
+    } else if (!queue.timer) {
+      queue.timer = setTimeout(() => {
+        queue.timer = undefined;
+        if (queue.inFlight.length === 0) void this.sendNext(queue);
+      }, this.limits.batchTimeoutMs);
+    }
+  }
+
+  private async sendNext(queue: PartitionQueue): Promise<void> {
+    const batch: BufferedEntry[] = [];
+    let bytes = 0;
+    while (queue.waiting.length > 0 && batch.length < this.limits.batchSize) {
+      const next = queue.waiting[0] as BufferedEntry;
+      if (batch.length > 0 && bytes + next.resolved.size > this.limits.batchBytes) break;
+      batch.push(next);
+      bytes += next.resolved.size;
+      queue.waiting.shift();
+    }
+    if (batch.length === 0) return;
+    queue.waitingBytes -= bytes;
+    queue.inFlight = batch;
+    let error: Error | undefined;
+    try {
+      await this.send(queue.topic, queue.partition, batch);
+    } catch (failure) {
+      error = failure as Error;
+    }
+    queue.inFlight = [];
+    this.settle(batch, error);
+    this.schedule(queue);
+  }
+
+  private settle(entries: BufferedEntry[], error: Error | undefined): void {
+    let bytes = 0;
+    for (const entry of entries) bytes += entry.resolved.size;
+    this.bufferedMessages -= entries.length;
+    this.bufferedBytes -= bytes;
+    for (const waiter of this.flushWaiters) {
+      for (const entry of entries) {
+        if (entry.seq > waiter.limitSeq) continue;
+        waiter.remaining--;
+        if (error) waiter.failures.push({ message: entry.message, error });
+      }
+      if (waiter.remaining <= 0) waiter.done();
+    }
+    this.grantCapacity();
+  }
+
+  private reserve(count: number, bytes: number, signal: AbortSignal | undefined): Promise<void> {
+    if (this.capacityWaiters.length === 0 && this.fits(count, bytes)) {
+      this.take(count, bytes);
+      return Promise.resolve();
+    }
+    if (signal?.aborted) return Promise.reject(abortedError(signal, false));
+    return new Promise<void>((resolve, reject) => {
+      const waiter: CapacityWaiter = {
+        count,
+        bytes,
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const index = this.capacityWaiters.indexOf(waiter);
+        if (index >= 0) this.capacityWaiters.splice(index, 1);
+        reject(abortedError(signal, false));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.capacityWaiters.push(waiter);
+      // A full buffer sends partial batches at once rather than waiting for batchTimeoutMs.
+      for (const queue of this.queues.values()) this.schedule(queue);
+    });
+  }
+
+  private fits(count: number, bytes: number): boolean {
+    if (this.bufferedMessages === 0) return true;
+    return (
+      this.bufferedMessages + count <= this.limits.maxBufferedMessages &&
+      this.bufferedBytes + bytes <= this.limits.maxBufferedBytes
+    );
+  }
+
+  private take(count: number, bytes: number): void {
+    this.bufferedMessages += count;
+    this.bufferedBytes += bytes;
+  }
+
+  private grantCapacity(): void {
+    while (this.capacityWaiters.length > 0) {
+      const next = this.capacityWaiters[0] as CapacityWaiter;
+      if (!this.fits(next.count, next.bytes)) return;
+      this.capacityWaiters.shift();
+      this.take(next.count, next.bytes);
+      next.grant();
+    }
+  }
+}
+
+function untilSettledOrAborted(settled: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return settled;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    settled.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,85 @@
+import type { Compression } from './codecs/compression.ts';
+import type { RequiredAcks } from './required-acks.ts';
+
+/**
+ * The seam between the Writer and a Kafka client library. The Writer decides partitions,
+ * batches, retries and deadlines; a transport only moves one partition's batch and answers
+ * metadata questions. kafkajs is frozen upstream, so keeping it behind this interface means a
+ * second client can replace it without touching Writer semantics.
+ */
+export interface KafkaTransport {
+  /** Opens connections; safe to call again after a failure. */
+  connect(): Promise<void>;
+  /** Partition ids of a topic (ascending), or `undefined` if the topic does not exist. */
+  partitions(topic: string, options?: { refresh?: boolean }): Promise<number[] | undefined>;
+  /** Creates a topic; resolves once it has leaders. An existing topic is not an error. */
+  createTopic(topic: string, options: CreateTopicOptions): Promise<void>;
+  /** Writes one partition's records in one request; rejects with a TransportError. */
+  produce(batch: PartitionBatch, options: ProduceOptions): Promise<ProduceResult>;
+  /** Closes connections. */
+  disconnect(): Promise<void>;
+}
+
+export interface CreateTopicOptions {
+  numPartitions: number;
+  replicationFactor: number;
+  timeoutMs: number;
+}
+
+export interface ProduceOptions {
+  acks: RequiredAcks;
+  timeoutMs: number;
+  compression: Compression;
+}
+
+/** A record as it goes on the wire. */
+export interface WireRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | Buffer[]> | undefined;
+  timestampMs: number;
+}
+
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  records: WireRecord[];
+}
+
+export interface ProduceResult {
+  /** Offset of the batch's first record; `-1` when acks=None (the broker answers nothing). */
+  baseOffset: string;
+}
+
+/** What a transport failure means to the Writer, independent of the client library. */
+export type TransportErrorKind =
+  /** Leader moved, broker restarted, connection closed or timed out: retry after a refresh. */
+  | 'retriable'
+  /** The topic or partition is unknown to the cluster. */
+  | 'unknown-topic'
+  /** Credentials rejected: fail fast, the caller may refresh its secret. */
+  | 'authentication'
+  /** The broker says the batch is too large. */
+  | 'too-large'
+  /** Anything else the broker refuses (authorization, invalid record, ...). */
+  | 'fatal';
+
+/** An error from a transport, classified for the Writer's retry loop. */
+export class TransportError extends Error {
+  constructor(
+    message: string,
+    readonly kind: TransportErrorKind,
+    /** The client's error code or name, for logs and users (e.g. NOT_LEADER_OR_FOLLOWER). */
+    readonly code: string,
+    /** Whether the request may have reached the broker (and so may have been written). */
+    readonly maybeWritten: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TransportError';
+  }
+
+  get retriable(): boolean {
+    return this.kind === 'retriable';
+  }
+}

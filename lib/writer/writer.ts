@@ -1,0 +1,411 @@
+import { AsyncBuffer, type BufferedEntry } from './async-buffer.ts';
+import {
+  UnknownTopicError,
+  WriteAbortedError,
+  WriteErrors,
+  WriterClosedError,
+  WriterError,
+} from './errors.ts';
+import { KafkaJsTransport } from './kafkajs-transport.ts';
+import type { Message, ResolvedMessage } from './message.ts';
+import { resolveWriterConfig, type WriterConfig, type WriterOptions } from './options.ts';
+import { planBatches } from './plan-batches.ts';
+import { RequiredAcks } from './required-acks.ts';
+import { resolveMessages } from './resolve-messages.ts';
+import { type RetryPolicy, retrying } from './retrying.ts';
+import type { WriterStats } from './stats.ts';
+import { WriterStatsCollector } from './stats.ts';
+import { type KafkaTransport, TransportError } from './transport.ts';
+
+/** Per-call options: Go's context, as an AbortSignal and/or a deadline. */
+export interface WriteOptions {
+  /** Cancels the call; see WriteAbortedError for what happens to its messages. */
+  signal?: AbortSignal;
+  /** Bounds the whole call, retries included (e.g. a Lambda's remaining time). */
+  timeoutMs?: number;
+}
+
+/** Where an acknowledged message landed. `offset` is '-1' when acks=None. */
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Writes messages to Kafka with the semantics of segmentio/kafka-go's Writer: balancers pick
+ * partitions, writes are sync or async, failures are retried with backoff after a metadata
+ * refresh, calls can be cancelled, close() flushes. The constructor does no I/O; the first write
+ * (or connect()) opens the connections, which then stay open across Lambda invocations.
+ *
+ * @example
+ * const w = new Writer({ brokers: ['localhost:9092'], topic: 'topic-A', balancer: new LeastBytes() });
+ * await w.writeMessages([{ key: 'Key-A', value: 'Hello World!' }]);
+ * await w.close();
+ */
+export class Writer {
+  private readonly config: WriterConfig;
+  private readonly transport: KafkaTransport;
+  private readonly collector = new WriterStatsCollector();
+  /** Fires when close() gives up on pending work, ending every retry loop at once. */
+  private readonly closeController = new AbortController();
+  private readonly buffer: AsyncBuffer | undefined;
+  private readonly topicSetups = new Map<string, Promise<number[]>>();
+  private readonly syncCalls = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: WriterOptions) {
+    this.config = resolveWriterConfig(options);
+    this.transport =
+      options.transport ??
+      new KafkaJsTransport({
+        brokers: this.config.brokers,
+        clientId: this.config.clientId,
+        ssl: this.config.ssl,
+        sasl: this.config.sasl,
+        idempotent: this.config.idempotent,
+        connectTimeoutMs: this.config.connectTimeoutMs,
+        // The client-side wait outlasts the broker-side ack timeout so the broker's answer wins.
+        requestTimeoutMs: this.config.writeTimeoutMs + 5_000,
+        metadataMaxAgeMs: this.config.metadataMaxAgeMs,
+        logger: this.config.logger,
+        onConnect: () => {
+          this.collector.dials++;
+        },
+      });
+    if (this.config.async) {
+      this.buffer = new AsyncBuffer(this.config, (topic, partition, entries) =>
+        this.produceBatch(topic, partition, entries, this.closeController.signal).then(() => undefined),
+      );
+    }
+  }
+
+  /** The Writer's topic, if it has one. */
+  get topic(): string | undefined {
+    return this.config.topic;
+  }
+
+  /** Opens connections now (e.g. during a Lambda's init phase) instead of on the first write. */
+  async connect(options: WriteOptions = {}): Promise<void> {
+    this.assertOpen();
+    await retrying(() => this.transport.connect(), this.policy(this.signalFor(options), false));
+  }
+
+  /**
+   * Writes messages. Validation is all-or-nothing: a bad message rejects the whole call before
+   * anything is sent. Sync mode resolves with where each message landed (index-aligned) once
+   * every one is acknowledged, and sends at once (never waiting for batchTimeoutMs); failures
+   * reject with WriteErrors, one entry per message. Async mode resolves once the messages are
+   * buffered (waiting for room when the buffer is full) and resolves with an empty array.
+   */
+  async writeMessages(messages: readonly Message[], options: WriteOptions = {}): Promise<RecordMetadata[]> {
+    this.assertOpen();
+    if (!Array.isArray(messages)) throw new WriterError('writeMessages takes an array of messages');
+    if (messages.length === 0) return [];
+    const resolved = resolveMessagesFor(this.config, messages);
+    const signal = this.signalFor(options);
+    if (signal?.aborted) throw new WriteAbortedError(abortKind(signal), false, signal.reason);
+    const partitions = await this.assignPartitions(resolved, signal);
+    if (this.buffer) {
+      await this.buffer.enqueue(messages, resolved, partitions, signal);
+      return [];
+    }
+    const call = this.writeNow(messages, resolved, partitions, signal);
+    this.syncCalls.add(call);
+    try {
+      return await call;
+    } finally {
+      this.syncCalls.delete(call);
+    }
+  }
+
+  /**
+   * Waits until every message written before this call has been acknowledged or has failed.
+   * Rejects with FlushError listing failed async messages, or FlushTimeoutError when the
+   * signal or timeout ends the wait first; it never hangs past them.
+   */
+  async flush(options: WriteOptions = {}): Promise<void> {
+    const signal = this.signalFor(options, false);
+    await this.buffer?.flush(signal);
+    await waitAll([...this.syncCalls], signal);
+  }
+
+  /**
+   * Flushes pending messages, then closes the connections. Later writes fail with
+   * WriterClosedError. With a signal or timeout, close() gives up on what is still pending when
+   * it fires, reports those messages as failed, disconnects and rejects; it always settles.
+   */
+  close(options: WriteOptions = {}): Promise<void> {
+    this.closing ??= this.shutdown(options);
+    return this.closing;
+  }
+
+  /** kafka-go's WriterStats; counters and summaries reset on every call. */
+  stats(): WriterStats {
+    const c = this.config;
+    return {
+      ...this.collector.takeCounters(),
+      maxAttempts: c.maxAttempts,
+      writeBackoffMinMs: c.writeBackoffMinMs,
+      writeBackoffMaxMs: c.writeBackoffMaxMs,
+      maxBatchSize: c.batchSize,
+      batchTimeoutMs: c.batchTimeoutMs,
+      writeTimeoutMs: c.writeTimeoutMs,
+      requiredAcks: c.requiredAcks,
+      async: c.async,
+      topic: c.topic ?? '',
+      clientId: c.clientId,
+      bufferedMessages: this.buffer?.size ?? 0,
+      maxBufferedMessages: c.maxBufferedMessages,
+    };
+  }
+
+  private async shutdown(options: WriteOptions): Promise<void> {
+    const signal = this.signalFor(options, false);
+    let failure: unknown;
+    try {
+      await this.flush({ ...(signal ? { signal } : {}) });
+    } catch (error) {
+      failure = error;
+    }
+    const closed = new WriterClosedError();
+    this.closeController.abort(closed);
+    this.buffer?.abandonWaiting(closed, (entries, error) => this.complete(entries, error));
+    await Promise.allSettled([...this.syncCalls]);
+    await this.transport.disconnect();
+    if (failure) throw failure;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new WriterClosedError();
+  }
+
+  /** The call's signal, its deadline and the Writer's close signal, combined. */
+  private signalFor(options: WriteOptions, includeClose = true): AbortSignal | undefined {
+    const signals: AbortSignal[] = [];
+    if (options.signal) signals.push(options.signal);
+    if (options.timeoutMs !== undefined) signals.push(AbortSignal.timeout(Math.max(0, options.timeoutMs)));
+    if (includeClose) signals.push(this.closeController.signal);
+    if (signals.length === 0) return undefined;
+    return signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  }
+
+  private policy(signal: AbortSignal | undefined, sendsData: boolean): RetryPolicy {
+    return {
+      maxAttempts: this.config.maxAttempts,
+      writeBackoffMinMs: this.config.writeBackoffMinMs,
+      writeBackoffMaxMs: this.config.writeBackoffMaxMs,
+      signal,
+      sendsData,
+      onRetry: (error, attempt, delayMs) => {
+        this.collector.retries++;
+        this.collector.waitTimeMs.observe(delayMs);
+        this.config.logger?.warn('kafka write failed, retrying', {
+          code: error.code,
+          attempt,
+          delayMs,
+          error: error.message,
+        });
+      },
+    };
+  }
+
+  /** Asks the balancer for each message's partition, after making sure every topic exists. */
+  private async assignPartitions(
+    resolved: readonly ResolvedMessage[],
+    signal: AbortSignal | undefined,
+  ): Promise<number[]> {
+    const topics = [...new Set(resolved.map((m) => m.topic))];
+    const partitionLists = await Promise.all(topics.map((topic) => this.partitionsFor(topic, signal)));
+    const byTopic = new Map(topics.map((topic, i) => [topic, partitionLists[i] as number[]]));
+    return resolved.map((message, index) => {
+      const partitions = byTopic.get(message.topic) as number[];
+      const partition = this.config.balancer.balance(message, partitions);
+      if (!partitions.includes(partition)) {
+        throw new WriterError(
+          `balancer chose partition ${partition} for message ${index}, not one of [${partitions.join(', ')}]`,
+        );
+      }
+      return partition;
+    });
+  }
+
+  private async partitionsFor(topic: string, signal: AbortSignal | undefined): Promise<number[]> {
+    const policy = this.policy(signal, false);
+    const known = await retrying(() => this.transport.partitions(topic), policy);
+    if (known) return known;
+    if (!this.config.allowAutoTopicCreation) throw new UnknownTopicError(topic);
+    // Concurrent writes to the same new topic share one creation.
+    let setup = this.topicSetups.get(topic);
+    if (!setup) {
+      setup = this.createTopic(topic, policy).finally(() => this.topicSetups.delete(topic));
+      this.topicSetups.set(topic, setup);
+    }
+    return setup;
+  }
+
+  /**
+   * Creates a topic and waits until it has partitions with leaders. The LeaderNotAvailable
+   * window right after creation is absorbed here, so callers need no retry loop of their own
+   * (the kafka-go seed example writes one by hand).
+   */
+  private async createTopic(topic: string, policy: RetryPolicy): Promise<number[]> {
+    const { autoTopicPartitions, autoTopicReplicationFactor, writeTimeoutMs } = this.config;
+    await retrying(
+      () =>
+        this.transport.createTopic(topic, {
+          numPartitions: autoTopicPartitions,
+          replicationFactor: autoTopicReplicationFactor,
+          timeoutMs: writeTimeoutMs,
+        }),
+      policy,
+    );
+    this.config.logger?.info('created topic', { topic });
+    return retrying(async () => {
+      const partitions = await this.transport.partitions(topic, { refresh: true });
+      if (partitions) return partitions;
+      throw new TransportError(`topic ${topic} not visible yet`, 'retriable', 'LEADER_NOT_AVAILABLE', false);
+    }, policy);
+  }
+
+  private async writeNow(
+    messages: readonly Message[],
+    resolved: readonly ResolvedMessage[],
+    partitions: readonly number[],
+    signal: AbortSignal | undefined,
+  ): Promise<RecordMetadata[]> {
+    const { batchSize, batchBytes } = this.config;
+    const plan = planBatches(resolved, partitions, batchSize, batchBytes);
+    const errors: Array<Error | undefined> = new Array(messages.length).fill(undefined);
+    const records: RecordMetadata[] = new Array(messages.length);
+    const now = Date.now();
+    await Promise.all(
+      plan.map(async (batches) => {
+        let earlier: Error | undefined;
+        for (const batch of batches) {
+          if (earlier) {
+            // Sending later batches of a partition whose earlier batch failed would reorder it.
+            for (const i of batch.indices) errors[i] = notSentAfter(earlier);
+            continue;
+          }
+          const entries = batch.indices.map((i) => ({
+            message: messages[i] as Message,
+            resolved: resolved[i] as ResolvedMessage,
+            seq: i,
+            enqueuedAtMs: now,
+          }));
+          try {
+            const baseOffset = await this.produceBatch(batch.topic, batch.partition, entries, signal);
+            batch.indices.forEach((i, position) => {
+              records[i] = {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: offsetAt(baseOffset, position),
+              };
+            });
+          } catch (error) {
+            earlier = error as Error;
+            for (const i of batch.indices) errors[i] = earlier;
+          }
+        }
+      }),
+    );
+    if (errors.some((e) => e !== undefined)) throw new WriteErrors(errors);
+    return records;
+  }
+
+  /** Sends one partition's batch with retries; reports it to `completion`; returns its base offset. */
+  private async produceBatch(
+    topic: string,
+    partition: number,
+    entries: BufferedEntry[],
+    signal: AbortSignal | undefined,
+  ): Promise<string> {
+    const { requiredAcks, writeTimeoutMs, compression } = this.config;
+    const records = entries.map(({ resolved }) => ({
+      key: resolved.key,
+      value: resolved.value,
+      headers: resolved.headers,
+      timestampMs: resolved.timestampMs,
+    }));
+    const bytes = entries.reduce((sum, e) => sum + e.resolved.size, 0);
+    const startedAt = Date.now();
+    const firstQueuedAt = entries[0]?.enqueuedAtMs ?? startedAt;
+    this.collector.batchQueueTimeMs.observe(startedAt - firstQueuedAt);
+    try {
+      const { baseOffset } = await retrying(
+        async () => {
+          const requestStart = Date.now();
+          this.collector.writes++;
+          try {
+            return await this.transport.produce(
+              { topic, partition, records },
+              { acks: requiredAcks, timeoutMs: writeTimeoutMs, compression },
+            );
+          } finally {
+            this.collector.writeTimeMs.observe(Date.now() - requestStart);
+          }
+        },
+        this.policy(signal, true),
+      );
+      this.collector.messages += entries.length;
+      this.collector.bytes += bytes;
+      this.collector.batchSize.observe(entries.length);
+      this.collector.batchBytes.observe(bytes);
+      this.collector.batchTimeMs.observe(Date.now() - firstQueuedAt);
+      this.complete(entries, undefined);
+      return requiredAcks === RequiredAcks.None ? '-1' : baseOffset;
+    } catch (error) {
+      this.collector.errors++;
+      this.complete(entries, error as Error);
+      throw error;
+    }
+  }
+
+  private complete(entries: BufferedEntry[], error: Error | undefined): void {
+    const { completion } = this.config;
+    if (!completion) return;
+    try {
+      completion(
+        entries.map((e) => e.message),
+        error,
+      );
+    } catch (callbackError) {
+      // A throwing callback must not turn a delivered batch into a failed one.
+      this.config.logger?.error('completion callback threw', { error: String(callbackError) });
+    }
+  }
+}
+
+function resolveMessagesFor(config: WriterConfig, messages: readonly Message[]): ResolvedMessage[] {
+  return resolveMessages(messages, config.topic, config.batchBytes);
+}
+
+function offsetAt(baseOffset: string, position: number): string {
+  if (baseOffset === '-1') return '-1';
+  return (BigInt(baseOffset) + BigInt(position)).toString();
+}
+
+function abortKind(signal: AbortSignal): 'aborted' | 'timeout' {
+  return (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError' ? 'timeout' : 'aborted';
+}
+
+/** The error for a batch held back because an earlier batch of its partition failed. */
+function notSentAfter(earlier: Error): Error {
+  if (earlier instanceof WriteAbortedError) return new WriteAbortedError(earlier.reason, false, earlier);
+  return new WriterError(`not sent: an earlier batch for the same partition failed (${earlier.message})`, {
+    retriable: (earlier as WriterError).retriable === true,
+    cause: earlier,
+  });
+}
+
+async function waitAll(calls: Promise<unknown>[], signal: AbortSignal | undefined): Promise<void> {
+  if (calls.length === 0) return;
+  const all = Promise.allSettled(calls).then(() => undefined);
+  if (!signal) return all;
+  await new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    void all.then(resolve);
+  });
+}
