@@ -1,0 +1,119 @@
+import kafkajs from 'kafkajs';
+import type { Codec } from './codec.ts';
+import { CompressionCodecError } from './errors.ts';
+
+// Node's CommonJS interop sees only kafkajs's first exports (it stops at `CompressionTypes:
+// Compression.Types`), so these come off the default export.
+const { CompressionCodecs, CompressionTypes } = kafkajs;
+
+/** Batch compression codecs, as kafka-go names them (`compress.Gzip`, ...). */
+export const Compression = {
+  None: 'none',
+  Gzip: 'gzip',
+  Snappy: 'snappy',
+  Lz4: 'lz4',
+  Zstd: 'zstd',
+} as const;
+
+/** One of Compression's values: `'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'`. */
+export type Compression = (typeof Compression)[keyof typeof Compression];
+
+const KAFKAJS_TYPES: Record<Compression, kafkajs.CompressionTypes> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+};
+
+/** Whether `value` names a Compression (for parsing configuration). */
+export function isCompression(value: unknown): value is Compression {
+  return typeof value === 'string' && Object.hasOwn(KAFKAJS_TYPES, value);
+}
+
+/** The kafkajs `CompressionTypes` value to pass to `producer.send` for a Compression. */
+export function toKafkaJsCompressionType(compression: Compression): kafkajs.CompressionTypes {
+  const type = KAFKAJS_TYPES[compression];
+  if (type === undefined) throw unknownCompression(compression);
+  return type;
+}
+
+/**
+ * Loads a codec's implementation. Each lives in its own module, imported on first use, so a
+ * Lambda that never compresses with zstd never loads zstd code (nor, on old Node, its WASM).
+ */
+export async function loadCodec(compression: Exclude<Compression, 'none'>): Promise<Codec> {
+  switch (compression) {
+    case 'gzip':
+      return (await import('./gzip.ts')).gzipCodec;
+    case 'snappy':
+      return (await import('./snappy.ts')).snappyCodec;
+    case 'lz4':
+      return (await import('./lz4.ts')).lz4Codec;
+    case 'zstd':
+      return (await import('./zstd.ts')).createZstdCodec();
+    default:
+      throw unknownCompression(compression);
+  }
+}
+
+/** Registrations in flight or done, as promises so concurrent first writes load a codec once. */
+const registrations = new Map<Compression, Promise<void>>();
+
+/**
+ * Makes kafkajs able to write (and read) batches with `compression`, loading and registering
+ * the codec into kafkajs's CompressionCodecs the first time it is asked for. Safe to call before
+ * every send: after the first call it returns the settled promise. A failed load is forgotten,
+ * so the next call tries again.
+ *
+ * @example
+ * await ensureCodec(Compression.Zstd);
+ * await producer.send({ topic, messages, compression: toKafkaJsCompressionType(Compression.Zstd) });
+ */
+export function ensureCodec(compression: Compression): Promise<void> {
+  if (compression === 'none') return Promise.resolve();
+  let registration = registrations.get(compression);
+  if (registration === undefined) {
+    registration = register(compression).catch((error: unknown) => {
+      registrations.delete(compression);
+      throw error;
+    });
+    registrations.set(compression, registration);
+  }
+  return registration;
+}
+
+/** Forgets which codecs were registered (tests); kafkajs keeps what it was given. */
+export function clearCodecRegistrations(): void {
+  registrations.clear();
+}
+
+async function register(compression: Exclude<Compression, 'none'>): Promise<void> {
+  let codec: Codec;
+  try {
+    codec = await loadCodec(compression);
+  } catch (error) {
+    if (error instanceof CompressionCodecError) throw error;
+    throw new CompressionCodecError(
+      compression,
+      'compress',
+      `could not load the codec: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  // kafkajs calls compress with its Encoder (bytes in `.buffer`) and decompress with a Buffer.
+  const kafkaJsCodec = {
+    compress: (encoder: { buffer: Buffer }) => codec.compress(encoder.buffer),
+    decompress: (buffer: Buffer) => codec.decompress(buffer),
+  };
+  CompressionCodecs[toKafkaJsCompressionType(compression) as keyof typeof CompressionCodecs] = () =>
+    kafkaJsCodec;
+}
+
+function unknownCompression(value: unknown): Error {
+  return new TypeError(
+    `unknown compression ${JSON.stringify(value)}; expected one of ${Object.keys(KAFKAJS_TYPES).join(', ')}`,
+  );
+}
