@@ -44,7 +44,7 @@ export async function createZstdCodec(options: ZstdCodecOptions = {}): Promise<C
 function nodeZstdCodec(level: number): Codec {
   const compress = promisify(zlib.zstdCompress);
   const decompress = promisify(zlib.zstdDecompress);
-  const options: zlib.ZstdOptions = { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } };
+  const params = { [zlib.constants.ZSTD_c_compressionLevel]: level };
   const decompressFrame = async (data: Buffer, frame: ZstdFrameSpan): Promise<Buffer> => {
     const out = await decompress(data.subarray(frame.start, frame.end));
     if (frame.contentSize !== undefined && out.length !== frame.contentSize) {
@@ -55,8 +55,9 @@ function nodeZstdCodec(level: number): Codec {
     return out;
   };
   return defineCodec('zstd', {
-    // The one-shot API pledges the input size, so frames carry their content size like librdkafka's.
-    compress: (data) => compress(data, options),
+    // Pledging the size puts it in the frame header, as librdkafka does, so readers can size
+    // their output once (the async API streams and would otherwise leave it out).
+    compress: (data) => compress(data, { params, pledgedSrcSize: data.length }),
     // Node's zstd stops after the first frame and returns a truncated frame's partial output
     // without an error, so frames are delimited (and truncation caught) here first.
     decompress: async (data) => {
