@@ -157,12 +157,16 @@ export class KafkaJsTransport implements KafkaTransport {
   }
 }
 
+/** kafkajs errors that only wrap another one. */
+const WRAPPER_NAMES = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSNonRetriableError']);
+
 interface KafkaJsErrorLike {
   name?: string;
   type?: string;
   message?: string;
   retriable?: boolean;
   originalError?: unknown;
+  cause?: unknown;
 }
 
 /** kafkajs error types that mean "the topic or partition is not known to the cluster". */
@@ -218,9 +222,12 @@ export function toTransportError(error: unknown, requestSent: boolean): Transpor
 
 function unwrap(error: unknown): KafkaJsErrorLike {
   let current = error as KafkaJsErrorLike;
-  // kafkajs wraps the last failure of its own retrier; the original carries the real type.
-  while (current?.name === 'KafkaJSNumberOfRetriesExceeded' && current.originalError) {
-    current = current.originalError as KafkaJsErrorLike;
+  // kafkajs' retrier wraps the failure it gave up on (even with retries: 0); the wrapped error
+  // carries the real type and retriability.
+  for (let depth = 0; depth < 5 && WRAPPER_NAMES.has(current?.name ?? ''); depth++) {
+    const inner = (current.originalError ?? current.cause) as KafkaJsErrorLike | undefined;
+    if (!inner || typeof inner !== 'object') break;
+    current = inner;
   }
   return current ?? {};
 }

@@ -63,6 +63,7 @@ export class LocalKafkaCluster {
     const [libs, tls] = await Promise.all([ensureKafkaJars(), ensureTlsMaterial()]);
     const cluster = new LocalKafkaCluster({ name: options.name, nodeCount, basePort, tls, libs });
     await cluster.stopLeftovers();
+    await cluster.assertPortsFree();
     await cluster.format(options.overrides ?? {});
     try {
       for (const nodeId of cluster.nodeIds()) cluster.launch(nodeId);
@@ -283,6 +284,23 @@ export class LocalKafkaCluster {
     for (const nodeId of this.nodeIds()) await this.signalNode(nodeId, 'SIGKILL', 10_000);
   }
 
+  /**
+   * Fails clearly when another process (another cluster, a second test run) holds one of this
+   * cluster's ports: otherwise readiness checks would talk to the wrong broker.
+   */
+  private async assertPortsFree(): Promise<void> {
+    for (const nodeId of this.nodeIds()) {
+      const ports = portsFor(this.basePort, nodeId - 1);
+      for (const port of [ports.plaintext, ports.saslSsl, ports.controller]) {
+        if (await portAnswers(port)) {
+          throw new Error(
+            `port ${port} (${this.name} node ${nodeId}) is already in use on 127.0.0.1; stop whatever holds it (ss -ltnp | grep ${port}) or pick another base port`,
+          );
+        }
+      }
+    }
+  }
+
   private exitedNodes(): number[] {
     return [...this.children.entries()].filter(([, c]) => c.exitCode !== null).map(([id]) => id);
   }
@@ -332,6 +350,15 @@ function isAlive(pid: number): boolean {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function portAnswers(port: number): Promise<boolean> {
+  try {
+    await probePort(port);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function probePort(port: number): Promise<void> {

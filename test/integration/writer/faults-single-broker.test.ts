@@ -10,7 +10,7 @@ import { countRecords, createTopic } from '../../support/topics.ts';
 const cluster = useDedicatedCluster({
   name: 'faults-single',
   nodeCount: 1,
-  basePort: 29092,
+  basePort: 31092,
   overrides: { 'connections.max.idle.ms': 2000 },
 });
 
@@ -53,6 +53,7 @@ describe('Writer against a broker that fails', () => {
     await kafka.stopNode(1);
     await sleep(1500);
     await kafka.startNode(1);
+    const acknowledgedBeforeRestart = acknowledged.length;
     await producing;
     await w.close();
 
@@ -63,7 +64,8 @@ describe('Writer against a broker that fails', () => {
     );
     const lost = acknowledged.filter((id) => !consumed.has(id));
     expect(lost).toEqual([]);
-    expect(acknowledged.length).toBeGreaterThan(600); // most batches made it, before and after
+    expect(acknowledged.length).toBeGreaterThan(acknowledgedBeforeRestart); // writes resumed after the restart
+    expect(acknowledged.length).toBeGreaterThan(600); // and most batches made it
   });
 
   it('bounds a call by its timeout while the broker is down, and says nothing was sent', async () => {
