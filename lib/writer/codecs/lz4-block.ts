@@ -135,11 +135,12 @@ export function decompressBlock(
     length += MIN_MATCH;
     if (length > dstLimit - d) throw new Error('block decodes to more than its maximum size');
     let from = d - offset;
-    if (offset >= length) {
+    if (offset >= length && length >= 32) {
       dst.copyWithin(d, from, from + length);
       d += length;
     } else {
-      // Overlapping copy repeats the last `offset` bytes, so it must go byte by byte.
+      // Short copies are faster as a loop; an overlapping one (offset < length) repeats the
+      // last `offset` bytes, so it must go byte by byte anyway.
       const stop = d + length;
       while (d < stop) dst[d++] = dst[from++] as number;
     }
@@ -163,8 +164,7 @@ function writeSequence(
   } else {
     token = literals << 4;
   }
-  dst.set(src.subarray(literalStart, literalStart + literals), d);
-  d += literals;
+  d = copyLiterals(src, literalStart, literals, dst, d);
   dst[d++] = offset & 0xff;
   dst[d++] = offset >>> 8;
   if (matchLength >= 15) {
@@ -190,8 +190,17 @@ function writeLastLiterals(
   } else {
     dst[d++] = literals << 4;
   }
-  dst.set(src.subarray(literalStart, literalStart + literals), d);
-  return d + literals;
+  return copyLiterals(src, literalStart, literals, dst, d);
+}
+
+function copyLiterals(src: Uint8Array, start: number, length: number, dst: Uint8Array, d: number): number {
+  // A loop beats set() + subarray() (an allocation) for the short runs that dominate.
+  if (length < 32) {
+    for (let i = 0; i < length; i++) dst[d + i] = src[start + i] as number;
+  } else {
+    dst.set(src.subarray(start, start + length), d);
+  }
+  return d + length;
 }
 
 function writeLength(dst: Uint8Array, d: number, rest: number): number {
