@@ -1,12 +1,11 @@
-import {
-  type Admin,
-  type ITopicMetadata,
-  Kafka,
-  type KafkaConfig,
-  type LogEntry,
-  logLevel,
-  type Producer,
-} from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, type LogEntry, logLevel } from 'kafkajs';
+import Cluster, { type InternalBroker, type InternalProtocolRequest } from 'kafkajs/src/cluster/index.js';
+import { createLogger } from 'kafkajs/src/loggers/index.js';
+import socketFactory from 'kafkajs/src/network/socketFactory.js';
+import createEosManager, { type EosManager } from 'kafkajs/src/producer/eosManager/index.js';
+import { createErrorFromCode } from 'kafkajs/src/protocol/error.js';
+import apiKeys from 'kafkajs/src/protocol/requests/apiKeys.js';
+import protocol from 'kafkajs/src/protocol/requests/index.js';
 import { ensureCodec, toKafkaJsCompressionType } from './codecs/compression.ts';
 import type { SaslOptions, TlsOptions, WriterLogger } from './connection-options.ts';
 import {
@@ -33,20 +32,51 @@ export interface KafkaJsTransportConfig {
   onConnect?: () => void;
 }
 
+/** One partition batch waiting for the next request to its leader. */
+interface PendingBatch {
+  batch: PartitionBatch;
+  options: ProduceOptions;
+  resolve: (result: ProduceResult) => void;
+  reject: (error: TransportError) => void;
+}
+
+interface DecodedProduceResponse {
+  topics: Array<{
+    topicName: string;
+    partitions: Array<{ partition: number; errorCode: number; baseOffset: string }>;
+  }>;
+}
+
 /**
- * kafkajs behind the Writer's seam. kafkajs' own retries are turned off (the Writer retries with
- * its own budget, deadline and cancellation), its partitioner is replaced by "use the partition
- * the Writer chose", and neither client may create topics as a side effect of a metadata request.
+ * kafkajs behind the Writer's seam, at the level of its cluster and brokers rather than its
+ * producer. Why: kafkajs' producer sends one request per broker but throws on the first partition
+ * error, so after a failure nobody knows which partitions of that request were written, and its
+ * own retries cannot be bounded by a deadline. Here every produce() call is one partition's batch;
+ * the batches handed in during the same turn of the event loop are coalesced into one request per
+ * leader broker (as many requests as kafkajs' sendBatch makes), and each partition's answer goes
+ * back to its own caller. The Writer does the retrying.
+ *
+ * kafkajs is frozen upstream at 2.2.4 (pinned exactly), so the internals used here do not move;
+ * they are typed in kafkajs-internals.d.ts.
  */
 export class KafkaJsTransport implements KafkaTransport {
-  private readonly kafka: Kafka;
-  private readonly producer: Producer;
-  private readonly admin: Admin;
-  private readonly partitionCache = new Map<string, { ids: number[]; fetchedAt: number }>();
+  private readonly cluster: Cluster;
+  private readonly eos: EosManager;
+  private readonly kafkaConfig: KafkaConfig;
+  private admin: Promise<Admin> | undefined;
   private connecting: Promise<void> | undefined;
+  private metadataStale = false;
+  private queued: PendingBatch[] = [];
+  private sendScheduled = false;
+  /** Partitions with a request in flight: one at a time each, so order and sequences hold. */
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly config: KafkaJsTransportConfig) {
-    const kafkaConfig: KafkaConfig = {
+    const logger = createLogger({
+      level: config.logger ? logLevel.WARN : logLevel.NOTHING,
+      logCreator: () => (entry: LogEntry) => forwardLog(config.logger, entry),
+    });
+    this.kafkaConfig = {
       brokers: config.brokers,
       clientId: config.clientId,
       connectionTimeout: config.connectTimeoutMs,
@@ -55,26 +85,33 @@ export class KafkaJsTransport implements KafkaTransport {
       retry: { retries: 0 },
       logLevel: config.logger ? logLevel.WARN : logLevel.NOTHING,
       logCreator: () => (entry: LogEntry) => forwardLog(config.logger, entry),
+      ...(config.ssl !== undefined ? { ssl: config.ssl } : {}),
+      ...(config.sasl !== undefined ? { sasl: config.sasl as KafkaConfig['sasl'] } : {}),
     };
-    if (config.ssl !== undefined) kafkaConfig.ssl = config.ssl;
-    if (config.sasl !== undefined) kafkaConfig.sasl = config.sasl as KafkaConfig['sasl'];
-    this.kafka = new Kafka(kafkaConfig);
-    this.producer = this.kafka.producer({
-      allowAutoTopicCreation: false,
-      idempotent: config.idempotent,
+    this.cluster = new Cluster({
+      logger,
+      socketFactory: socketFactory(),
+      brokers: config.brokers,
+      ssl: config.ssl,
+      sasl: config.sasl,
+      clientId: config.clientId,
+      connectionTimeout: config.connectTimeoutMs,
+      authenticationTimeout: config.connectTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      enforceRequestTimeout: true,
       metadataMaxAge: config.metadataMaxAgeMs,
-      // kafkajs refuses an idempotent producer without retries; one internal retry keeps the
-      // same sequence numbers, so the broker drops the duplicate if the first attempt landed.
-      retry: { retries: config.idempotent ? 1 : 0, initialRetryTime: 50, maxRetryTime: 200 },
-      ...(config.idempotent ? { maxInFlightRequests: 1 } : {}),
-      createPartitioner: () => (args) => (args.message as { partition: number }).partition,
+      // The Writer retries with its own budget and deadline; kafkajs must not retry underneath.
+      retry: { retries: 0 },
+      // Never let a metadata request create a topic: only allowAutoTopicCreation may.
+      allowAutoTopicCreation: false,
+      maxInFlightRequests: null,
     });
-    this.admin = this.kafka.admin({ retry: { retries: 0 } });
+    this.eos = createEosManager({ logger, cluster: this.cluster, transactional: false });
   }
 
   connect(): Promise<void> {
     // One shared promise for concurrent callers; dropped on failure so the next call retries.
-    this.connecting ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(
+    this.connecting ??= this.openConnections().then(
       () => this.config.onConnect?.(),
       (error: unknown) => {
         this.connecting = undefined;
@@ -85,34 +122,27 @@ export class KafkaJsTransport implements KafkaTransport {
   }
 
   async partitions(topic: string, options: { refresh?: boolean } = {}): Promise<number[] | undefined> {
-    const cached = this.partitionCache.get(topic);
-    if (cached && !options.refresh && Date.now() - cached.fetchedAt < this.config.metadataMaxAgeMs) {
-      return cached.ids;
-    }
     await this.connect();
-    let metadata: ITopicMetadata | undefined;
     try {
-      ({
-        topics: [metadata],
-      } = await this.admin.fetchTopicMetadata({ topics: [topic] }));
+      await this.cluster.addMultipleTargetTopics([topic]);
+      if (options.refresh || this.metadataStale) await this.refreshMetadata();
+      else await this.cluster.refreshMetadataIfNecessary();
     } catch (error) {
       const failure = toTransportError(error, false);
-      if (failure.kind === 'unknown-topic') {
-        this.partitionCache.delete(topic);
-        return undefined;
-      }
+      if (failure.kind === 'unknown-topic') return undefined;
       throw failure;
     }
-    const ids = (metadata?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b);
-    if (ids.length === 0) return undefined;
-    this.partitionCache.set(topic, { ids, fetchedAt: Date.now() });
-    return ids;
+    const ids = this.cluster
+      .findTopicPartitionMetadata(topic)
+      .map((p) => p.partitionId)
+      .sort((a, b) => a - b);
+    return ids.length > 0 ? ids : undefined;
   }
 
   async createTopic(topic: string, options: CreateTopicOptions): Promise<void> {
-    await this.connect();
+    const admin = await this.adminClient();
     try {
-      await this.admin.createTopics({
+      await admin.createTopics({
         topics: [
           { topic, numPartitions: options.numPartitions, replicationFactor: options.replicationFactor },
         ],
@@ -124,63 +154,272 @@ export class KafkaJsTransport implements KafkaTransport {
       // Another writer created it first: that is what we wanted.
       if (failure.code !== 'TOPIC_ALREADY_EXISTS') throw failure;
     }
-    this.partitionCache.delete(topic);
+    this.metadataStale = true;
   }
 
-  async produce(batch: PartitionBatch, options: ProduceOptions): Promise<ProduceResult> {
-    if (options.compression !== 'none') await ensureCodec(options.compression);
-    await this.connect();
-    try {
-      const [result] = await this.producer.send({
-        topic: batch.topic,
-        acks: options.acks,
-        timeout: options.timeoutMs,
-        compression: toKafkaJsCompressionType(options.compression),
-        messages: batch.records.map((record) => ({
-          partition: batch.partition,
-          key: record.key,
-          value: record.value,
-          headers: record.headers,
-          timestamp: String(record.timestampMs),
-        })),
-      });
-      return { baseOffset: result?.baseOffset ?? '-1' };
-    } catch (error) {
-      if (isStaleMetadata(error)) this.partitionCache.delete(batch.topic);
-      throw toTransportError(error, true);
-    }
+  produce(batch: PartitionBatch, options: ProduceOptions): Promise<ProduceResult> {
+    return new Promise<ProduceResult>((resolve, reject) => {
+      this.queued.push({ batch, options, resolve, reject });
+      this.scheduleSend();
+    });
   }
 
   async disconnect(): Promise<void> {
     this.connecting = undefined;
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    const admin = this.admin;
+    this.admin = undefined;
+    await Promise.allSettled([this.cluster.disconnect(), admin?.then((a) => a.disconnect())]);
+  }
+
+  private async openConnections(): Promise<void> {
+    await this.cluster.connect();
+    if (this.config.idempotent && !this.eos.isInitialized()) await this.eos.initProducerId();
+  }
+
+  private adminClient(): Promise<Admin> {
+    // Only topic creation needs an admin client; most Writers never open one.
+    this.admin ??= (async () => {
+      const admin = new Kafka(this.kafkaConfig).admin({ retry: { retries: 0 } });
+      try {
+        await admin.connect();
+      } catch (error) {
+        this.admin = undefined;
+        throw toTransportError(error, false);
+      }
+      return admin;
+    })();
+    return this.admin;
+  }
+
+  private async refreshMetadata(): Promise<void> {
+    this.metadataStale = false;
+    try {
+      await this.cluster.refreshMetadata();
+    } catch (error) {
+      this.metadataStale = true;
+      throw error;
+    }
+  }
+
+  /** Batches produced in the same turn of the event loop travel together. */
+  private scheduleSend(): void {
+    if (this.sendScheduled) return;
+    this.sendScheduled = true;
+    setImmediate(() => {
+      this.sendScheduled = false;
+      void this.sendQueued();
+    });
+  }
+
+  private async sendQueued(): Promise<void> {
+    const ready: PendingBatch[] = [];
+    const later: PendingBatch[] = [];
+    for (const pending of this.queued) {
+      const key = partitionKey(pending.batch);
+      if (this.inFlight.has(key)) later.push(pending);
+      else {
+        this.inFlight.add(key);
+        ready.push(pending);
+      }
+    }
+    this.queued = later;
+    if (ready.length === 0) return;
+    try {
+      await this.sendNow(ready);
+    } catch (error) {
+      // Nothing may be left hanging: callers not yet answered get the error.
+      const failure = error instanceof TransportError ? error : toTransportError(error, false);
+      for (const pending of ready) pending.reject(failure);
+    } finally {
+      for (const pending of ready) this.inFlight.delete(partitionKey(pending.batch));
+      if (this.queued.length > 0) this.scheduleSend();
+    }
+  }
+
+  private async sendNow(ready: PendingBatch[]): Promise<void> {
+    try {
+      await this.connect();
+      if (this.metadataStale) await this.refreshMetadata();
+      else await this.cluster.refreshMetadataIfNecessary();
+    } catch (error) {
+      const failure = error instanceof TransportError ? error : toTransportError(error, false);
+      for (const pending of ready) pending.reject(failure);
+      return;
+    }
+    const byRequest = new Map<string, PendingBatch[]>();
+    for (const pending of ready) {
+      const leader = this.leaderOf(pending.batch);
+      if (leader === undefined) {
+        this.metadataStale = true;
+        pending.reject(
+          new TransportError(
+            `no leader known for ${pending.batch.topic}/${pending.batch.partition}`,
+            'retriable',
+            'LEADER_NOT_AVAILABLE',
+            false,
+          ),
+        );
+        continue;
+      }
+      const { acks, timeoutMs, compression } = pending.options;
+      const key = `${leader}|${acks}|${timeoutMs}|${compression}`;
+      const group = byRequest.get(key);
+      if (group) group.push(pending);
+      else byRequest.set(key, [pending]);
+    }
+    await Promise.all(
+      [...byRequest.values()].map((group) =>
+        this.sendToLeader(this.leaderOf((group[0] as PendingBatch).batch) as number, group),
+      ),
+    );
+  }
+
+  private leaderOf(batch: PartitionBatch): number | undefined {
+    const metadata = this.cluster
+      .findTopicPartitionMetadata(batch.topic)
+      .find((p) => p.partitionId === batch.partition);
+    return metadata && metadata.leader >= 0 ? metadata.leader : undefined;
+  }
+
+  /** One produce request to one leader; never rejects: every caller gets an answer. */
+  private async sendToLeader(leader: number, group: PendingBatch[]): Promise<void> {
+    try {
+      await this.requestLeader(leader, group);
+    } catch (error) {
+      // Promises settle once, so this only reaches callers not yet answered.
+      const failure = error instanceof TransportError ? error : toTransportError(error, true);
+      for (const pending of group) pending.reject(failure);
+    }
+  }
+
+  /** One produce request to one leader; each partition's answer goes to its own caller. */
+  private async requestLeader(leader: number, group: PendingBatch[]): Promise<void> {
+    const options = (group[0] as PendingBatch).options;
+    let broker: InternalBroker;
+    try {
+      if (options.compression !== 'none') await ensureCodec(options.compression);
+      broker = await this.cluster.findBroker({ nodeId: leader });
+    } catch (error) {
+      this.metadataStale = true;
+      const failure = toTransportError(error, false);
+      for (const pending of group) pending.reject(failure);
+      return;
+    }
+
+    const topicData = toTopicData(group, this.eos);
+    const produce = broker.lookupRequest(apiKeys.Produce, protocol.requests.Produce);
+    const request = produce({
+      acks: options.acks,
+      timeout: options.timeoutMs,
+      compression: toKafkaJsCompressionType(options.compression),
+      topicData,
+      producerId: this.eos.getProducerId(),
+      producerEpoch: this.eos.getProducerEpoch(),
+    });
+    // kafkajs' parse throws on the first partition error, hiding which partitions were written;
+    // keep the decoded answer and judge every partition on its own.
+    const keepEveryAnswer: InternalProtocolRequest = {
+      ...request,
+      response: { ...request.response, parse: async (decoded: unknown) => decoded },
+    };
+
+    let response: DecodedProduceResponse | undefined;
+    try {
+      response = (await broker.connectionPool.send(keepEveryAnswer)) as DecodedProduceResponse | undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'KafkaJSConnectionClosedError') await broker.disconnect();
+      this.metadataStale = true;
+      const failure = toTransportError(error, true);
+      for (const pending of group) pending.reject(failure);
+      return;
+    }
+
+    for (const pending of group) {
+      const { topic, partition, records } = pending.batch;
+      if (options.acks === 0 || !response) {
+        pending.resolve({ baseOffset: '-1' });
+        continue;
+      }
+      const answer = response.topics
+        .find((t) => t.topicName === topic)
+        ?.partitions.find((p) => p.partition === partition);
+      if (!answer) {
+        pending.reject(
+          new TransportError(`no answer for ${topic}/${partition}`, 'retriable', 'MISSING_ANSWER', true),
+        );
+      } else if (answer.errorCode === 0) {
+        this.eos.updateSequence(topic, partition, records.length);
+        pending.resolve({ baseOffset: answer.baseOffset });
+      } else {
+        const failure = toTransportError(createErrorFromCode(answer.errorCode), true);
+        if (STALE_METADATA_TYPES.has(failure.code)) this.metadataStale = true;
+        pending.reject(failure);
+      }
+    }
   }
 }
 
-/** kafkajs errors that only wrap another one. */
-const WRAPPER_NAMES = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSNonRetriableError']);
+function partitionKey(batch: PartitionBatch): string {
+  return `${batch.topic}\u0000${batch.partition}`;
+}
+
+/** kafkajs' topicData shape for a produce request. */
+function toTopicData(group: PendingBatch[], eos: EosManager) {
+  const byTopic = new Map<string, Array<{ partition: number; firstSequence: number; messages: unknown[] }>>();
+  for (const { batch } of group) {
+    let partitions = byTopic.get(batch.topic);
+    if (!partitions) {
+      partitions = [];
+      byTopic.set(batch.topic, partitions);
+    }
+    partitions.push({
+      partition: batch.partition,
+      // Sequences only advance on success, so a retry reuses them and the broker drops a
+      // duplicate of a batch that had landed (idempotent Writers; 0 otherwise).
+      firstSequence: eos.getSequence(batch.topic, batch.partition),
+      messages: batch.records.map((record) => ({
+        key: record.key,
+        value: record.value,
+        headers: record.headers,
+        timestamp: record.timestampMs,
+      })),
+    });
+  }
+  return [...byTopic.entries()].map(([topic, partitions]) => ({ topic, partitions }));
+}
 
 interface KafkaJsErrorLike {
   name?: string;
   type?: string;
+  code?: string;
   message?: string;
   retriable?: boolean;
   originalError?: unknown;
   cause?: unknown;
 }
 
+/** kafkajs errors that only wrap another one. */
+const WRAPPER_NAMES = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSNonRetriableError']);
 /** kafkajs error types that mean "the topic or partition is not known to the cluster". */
 const UNKNOWN_TOPIC_TYPES = new Set(['UNKNOWN_TOPIC_OR_PARTITION']);
 /** kafkajs error types for a batch the broker will not take because of its size. */
 const TOO_LARGE_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
-/** Protocol errors kafkajs marks non-retriable but which clear up after a metadata refresh. */
+/** Protocol errors that clear up after a metadata refresh, whatever kafkajs' flag says. */
 const TRANSIENT_TYPES = new Set(['NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'NOT_ENOUGH_REPLICAS']);
+/** Answers meaning our picture of the cluster is out of date. */
+const STALE_METADATA_TYPES = new Set([
+  ...UNKNOWN_TOPIC_TYPES,
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+]);
 /** Protocol errors sent after the leader had appended the batch (replication fell short). */
 const WRITTEN_THEN_FAILED_TYPES = new Set(['NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'REQUEST_TIMED_OUT']);
+/** Network errors raised before any byte of a request could leave. */
+const NEVER_SENT_PATTERN = /ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|ENETUNREACH/;
 
 /**
  * Classifies a kafkajs error. `requestSent` says whether a produce request may have reached
- * the broker; connection errors before any request was written are known-unsent.
+ * the broker; a refused connection or a broker's error answer means it was not written.
  */
 export function toTransportError(error: unknown, requestSent: boolean): TransportError {
   const e = unwrap(error);
@@ -207,17 +446,13 @@ export function toTransportError(error: unknown, requestSent: boolean): Transpor
     name === 'KafkaJSBrokerNotFound' ||
     name === 'KafkaJSNoBrokerAvailableError' ||
     name === 'KafkaJSLockTimeout';
-  // A refused connection never carried the request.
-  if (/ECONNREFUSED|EHOSTUNREACH|ENOTFOUND/.test(`${(e as { code?: string }).code ?? ''} ${message}`)) {
-    return new TransportError(message, retriable ? 'retriable' : 'fatal', code, false, { cause: error });
+  const kind = retriable ? 'retriable' : 'fatal';
+  if (NEVER_SENT_PATTERN.test(`${e.code ?? ''} ${message}`)) {
+    return new TransportError(message, kind, code, false, { cause: error });
   }
-  // A protocol error is an answer: the broker refused the batch, so nothing was written, except
-  // for the two answers that come after the leader appended it.
-  const maybeWritten =
-    requestSent && (name !== 'KafkaJSProtocolError' || WRITTEN_THEN_FAILED_TYPES.has(code));
-  return new TransportError(message, retriable ? 'retriable' : 'fatal', code, maybeWritten, {
-    cause: error,
-  });
+  const isAnswer = name === 'KafkaJSProtocolError' || e.type !== undefined;
+  const maybeWritten = requestSent && (!isAnswer || WRITTEN_THEN_FAILED_TYPES.has(code));
+  return new TransportError(message, kind, code, maybeWritten, { cause: error });
 }
 
 function unwrap(error: unknown): KafkaJsErrorLike {
@@ -230,11 +465,6 @@ function unwrap(error: unknown): KafkaJsErrorLike {
     current = inner;
   }
   return current ?? {};
-}
-
-function isStaleMetadata(error: unknown): boolean {
-  const code = unwrap(error).type ?? '';
-  return UNKNOWN_TOPIC_TYPES.has(code) || TRANSIENT_TYPES.has(code);
 }
 
 function forwardLog(logger: WriterLogger | undefined, entry: LogEntry): void {

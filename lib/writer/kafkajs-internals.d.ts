@@ -1,0 +1,79 @@
+// Types for the few kafkajs 2.2.4 internals the transport uses. kafkajs is frozen upstream
+// (the package is pinned to 2.2.4 exactly), so these modules will not move under us.
+
+declare module 'kafkajs/src/cluster/index.js' {
+  import type { Logger } from 'kafkajs';
+  export interface InternalPartitionMetadata {
+    partitionId: number;
+    leader: number;
+    partitionErrorCode: number;
+  }
+  export interface InternalBroker {
+    lookupRequest(
+      apiKey: number,
+      definition: unknown,
+    ): (request: Record<string, unknown>) => InternalProtocolRequest;
+    connectionPool: { send(request: InternalProtocolRequest): Promise<unknown> };
+    disconnect(): Promise<void>;
+  }
+  export interface InternalProtocolRequest {
+    response: { decode(data: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown> };
+    [key: string]: unknown;
+  }
+  export default class Cluster {
+    constructor(options: Record<string, unknown>);
+    retry: unknown;
+    isConnected(): boolean;
+    connect(): Promise<void>;
+    disconnect(): Promise<void>;
+    refreshMetadata(): Promise<void>;
+    refreshMetadataIfNecessary(): Promise<void>;
+    addMultipleTargetTopics(topics: string[]): Promise<void>;
+    findTopicPartitionMetadata(topic: string): InternalPartitionMetadata[];
+    findBroker(options: { nodeId: number }): Promise<InternalBroker>;
+    removeBroker(options: { host: string; port: number }): void;
+    logger: Logger;
+  }
+}
+
+declare module 'kafkajs/src/producer/eosManager/index.js' {
+  import type Cluster from 'kafkajs/src/cluster/index.js';
+  export interface EosManager {
+    isInitialized(): boolean;
+    initProducerId(): Promise<void>;
+    getProducerId(): number;
+    getProducerEpoch(): number;
+    getSequence(topic: string, partition: number): number;
+    updateSequence(topic: string, partition: number, increment: number): void;
+  }
+  export default function createEosManager(options: {
+    logger: unknown;
+    cluster: Cluster;
+    transactional: boolean;
+    transactionalId?: string;
+    transactionTimeout?: number;
+  }): EosManager;
+}
+
+declare module 'kafkajs/src/protocol/requests/index.js' {
+  const protocol: { requests: { Produce: unknown } };
+  export default protocol;
+}
+
+declare module 'kafkajs/src/protocol/requests/apiKeys.js' {
+  const apiKeys: { Produce: number };
+  export default apiKeys;
+}
+
+declare module 'kafkajs/src/protocol/error.js' {
+  export function createErrorFromCode(code: number): Error & { type: string; retriable: boolean };
+}
+
+declare module 'kafkajs/src/loggers/index.js' {
+  import type { logCreator, logLevel } from 'kafkajs';
+  export function createLogger(options: { level: logLevel; logCreator: logCreator }): unknown;
+}
+
+declare module 'kafkajs/src/network/socketFactory.js' {
+  export default function defaultSocketFactory(): unknown;
+}
