@@ -9,7 +9,12 @@ export function uniqueTopic(prefix = 'test'): string {
 /** Creates a topic and waits for its leaders; returns its name. */
 export async function createTopic(
   brokers: string[],
-  options: { topic?: string; partitions?: number; replicationFactor?: number } = {},
+  options: {
+    topic?: string;
+    partitions?: number;
+    replicationFactor?: number;
+    config?: Record<string, string>;
+  } = {},
 ): Promise<string> {
   const topic = options.topic ?? uniqueTopic();
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
@@ -21,6 +26,7 @@ export async function createTopic(
           topic,
           numPartitions: options.partitions ?? 3,
           replicationFactor: options.replicationFactor ?? Math.min(3, brokers.length),
+          configEntries: Object.entries(options.config ?? {}).map(([name, value]) => ({ name, value })),
         },
       ],
       waitForLeaders: true,

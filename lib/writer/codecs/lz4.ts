@@ -1,6 +1,6 @@
 import { type Codec, defineCodec } from './codec.ts';
 import { compressBlock, compressBound, createHashTable, decompressBlock } from './lz4-block.ts';
-import { xxh32 } from './xxh32.ts';
+import { readU32, xxh32 } from './xxh32.ts';
 
 const MAGIC = 0x184d2204;
 const SKIPPABLE_MAGIC = 0x184d2a50;
@@ -217,14 +217,4 @@ function boundOf(frame: Frame): number {
 
 function need(data: Uint8Array, p: number, bytes: number, what: string): void {
   if (p + bytes > data.length) throw new Error(`input truncated in the ${what} at byte ${p}`);
-}
-
-function readU32(data: Uint8Array, p: number): number {
-  return (
-    ((data[p] as number) |
-      ((data[p + 1] as number) << 8) |
-      ((data[p + 2] as number) << 16) |
-      ((data[p + 3] as number) << 24)) >>>
-    0
-  );
 }

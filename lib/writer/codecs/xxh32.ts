@@ -41,7 +41,8 @@ function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
 }
 
-function readU32(data: Uint8Array, p: number): number {
+/** Little-endian unsigned 32-bit read (shared with the LZ4 frame reader). */
+export function readU32(data: Uint8Array, p: number): number {
   return (
     ((data[p] as number) |
       ((data[p + 1] as number) << 8) |

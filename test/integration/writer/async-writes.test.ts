@@ -1,8 +1,7 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { FlushError, type Message, Writer } from '../../../lib/index.ts';
 import { consumeWithKcat } from '../../support/kcat.ts';
-import { countRecords, createTopic, uniqueTopic } from '../../support/topics.ts';
+import { countRecords, createTopic } from '../../support/topics.ts';
 
 const brokers = inject('kafkaBrokers');
 
@@ -37,14 +36,7 @@ describe('Writer, asynchronous writes on a real broker', () => {
   });
 
   it('flush() rejects with FlushError naming the messages the broker refused', async () => {
-    const topic = uniqueTopic('async-small-max');
-    const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '2000' }] }],
-      waitForLeaders: true,
-    });
-    await admin.disconnect();
+    const topic = await createTopic(brokers, { partitions: 1, config: { 'max.message.bytes': '2000' } });
     const failedInCompletion: Message[] = [];
     const w = new Writer({
       brokers,

@@ -1,4 +1,3 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import {
   BrokerError,
@@ -133,14 +132,7 @@ describe('Writer, synchronous writes on a real broker', () => {
   });
 
   it('reports a batch the broker refuses as too large per message, without retrying it', async () => {
-    const topic = uniqueTopic('small-max');
-    const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '2000' }] }],
-      waitForLeaders: true,
-    });
-    await admin.disconnect();
+    const topic = await createTopic(brokers, { partitions: 1, config: { 'max.message.bytes': '2000' } });
     const w = new Writer({ brokers, topic });
 
     const error = await w.writeMessages([{ value: 'y'.repeat(10_000) }]).catch((e: unknown) => e);
