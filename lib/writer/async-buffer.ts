@@ -10,8 +10,12 @@ export interface BufferedEntry {
   enqueuedAtMs: number;
 }
 
-/** Sends one batch of a partition; rejects with the error every entry of the batch gets. */
-export type SendBatch = (topic: string, partition: number, entries: BufferedEntry[]) => Promise<void>;
+/** Sends one batch of a partition; answers per entry: `undefined` when written, else its error. */
+export type SendBatch = (
+  topic: string,
+  partition: number,
+  entries: BufferedEntry[],
+) => Promise<ReadonlyArray<Error | undefined>>;
 
 /** Reports a batch that was never sent (Writer closed before it could be). */
 export type AbandonBatch = (entries: BufferedEntry[], error: Error) => void;
@@ -139,7 +143,10 @@ export class AsyncBuffer {
       queue.waitingBytes = 0;
       if (entries.length > 0) {
         report(entries, error);
-        this.settle(entries, error);
+        this.settle(
+          entries,
+          entries.map(() => error),
+        );
       }
     }
   }
@@ -190,28 +197,29 @@ export class AsyncBuffer {
     if (batch.length === 0) return;
     queue.waitingBytes -= bytes;
     queue.inFlight = batch;
-    let error: Error | undefined;
+    let errors: ReadonlyArray<Error | undefined>;
     try {
-      await this.send(queue.topic, queue.partition, batch);
+      errors = await this.send(queue.topic, queue.partition, batch);
     } catch (failure) {
-      error = failure as Error;
+      errors = batch.map(() => failure as Error);
     }
     queue.inFlight = [];
-    this.settle(batch, error);
+    this.settle(batch, errors);
     this.schedule(queue);
   }
 
-  private settle(entries: BufferedEntry[], error: Error | undefined): void {
+  private settle(entries: BufferedEntry[], errors: ReadonlyArray<Error | undefined>): void {
     let bytes = 0;
     for (const entry of entries) bytes += entry.resolved.size;
     this.bufferedMessages -= entries.length;
     this.bufferedBytes -= bytes;
     for (const waiter of this.flushWaiters) {
-      for (const entry of entries) {
-        if (entry.seq > waiter.limitSeq) continue;
+      entries.forEach((entry, i) => {
+        if (entry.seq > waiter.limitSeq) return;
         waiter.remaining--;
+        const error = errors[i];
         if (error) waiter.failures.push({ message: entry.message, error });
-      }
+      });
       if (waiter.remaining <= 0) waiter.done();
     }
     this.grantCapacity();

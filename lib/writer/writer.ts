@@ -1,5 +1,6 @@
 import { AsyncBuffer, type BufferedEntry } from './async-buffer.ts';
 import {
+  BrokerError,
   UnknownTopicError,
   WriteAbortedError,
   WriteErrors,
@@ -74,9 +75,10 @@ export class Writer {
         },
       });
     if (this.config.async) {
-      this.buffer = new AsyncBuffer(this.config, (topic, partition, entries) =>
-        this.produceBatch(topic, partition, entries, this.closeController.signal).then(() => undefined),
-      );
+      this.buffer = new AsyncBuffer(this.config, async (topic, partition, entries) => {
+        const outcomes = await this.produceBatch(topic, partition, entries, this.closeController.signal);
+        return outcomes.map((outcome) => (outcome instanceof Error ? outcome : undefined));
+      });
     }
   }
 
@@ -294,19 +296,16 @@ export class Writer {
             seq: i,
             enqueuedAtMs: now,
           }));
-          try {
-            const baseOffset = await this.produceBatch(batch.topic, batch.partition, entries, signal);
-            batch.indices.forEach((i, position) => {
-              records[i] = {
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: offsetAt(baseOffset, position),
-              };
-            });
-          } catch (error) {
-            earlier = error as Error;
-            for (const i of batch.indices) errors[i] = earlier;
-          }
+          const outcomes = await this.produceBatch(batch.topic, batch.partition, entries, signal);
+          batch.indices.forEach((i, position) => {
+            const outcome = outcomes[position];
+            if (outcome instanceof Error) {
+              errors[i] = outcome;
+              if (!isTooLarge(outcome)) earlier ??= outcome;
+            } else {
+              records[i] = { topic: batch.topic, partition: batch.partition, offset: outcome as string };
+            }
+          });
         }
       }),
     );
@@ -314,8 +313,33 @@ export class Writer {
     return records;
   }
 
-  /** Sends one partition's batch with retries; reports it to `completion`; returns its base offset. */
+  /**
+   * Sends one partition's batch and answers per message: its offset, or its error. A batch the
+   * broker refuses as too large is split in halves until the offending message stands alone, as
+   * the Java producer does: that message fails, the others are written. Any other failure ends the
+   * batch; the messages after it are not sent (a partition's order is never broken).
+   */
   private async produceBatch(
+    topic: string,
+    partition: number,
+    entries: BufferedEntry[],
+    signal: AbortSignal | undefined,
+  ): Promise<Array<string | Error>> {
+    try {
+      const baseOffset = await this.sendBatch(topic, partition, entries, signal);
+      return entries.map((_, position) => offsetAt(baseOffset, position));
+    } catch (error) {
+      if (!isTooLarge(error) || entries.length === 1) return entries.map(() => error as Error);
+      const middle = Math.ceil(entries.length / 2);
+      const first = await this.produceBatch(topic, partition, entries.slice(0, middle), signal);
+      const stop = first.find((outcome) => outcome instanceof Error && !isTooLarge(outcome));
+      if (stop) return [...first, ...entries.slice(middle).map(() => notSentAfter(stop as Error))];
+      return [...first, ...(await this.produceBatch(topic, partition, entries.slice(middle), signal))];
+    }
+  }
+
+  /** One request's worth of messages, with retries; reports it to `completion`; returns its base offset. */
+  private async sendBatch(
     topic: string,
     partition: number,
     entries: BufferedEntry[],
@@ -379,6 +403,14 @@ export class Writer {
 
 function resolveMessagesFor(config: WriterConfig, messages: readonly Message[]): ResolvedMessage[] {
   return resolveMessages(messages, config.topic, config.batchBytes);
+}
+
+/** The broker refused a message as too large: no retry can change that. */
+function isTooLarge(error: unknown): boolean {
+  return (
+    error instanceof BrokerError &&
+    (error.code === 'MESSAGE_TOO_LARGE' || error.code === 'RECORD_LIST_TOO_LARGE')
+  );
 }
 
 function offsetAt(baseOffset: string, position: number): string {

@@ -148,6 +148,22 @@ describe('Writer, synchronous writes on a real broker', () => {
     expect(await countRecords(brokers, topic)).toBe(0);
   });
 
+  it('isolates the one message the broker refuses as too large and writes the rest of its batch', async () => {
+    const topic = await createTopic(brokers, { partitions: 1, config: { 'max.message.bytes': '2000' } });
+    const w = new Writer({ brokers, topic });
+    const messages = ['a', 'b', 'y'.repeat(10_000), 'c', 'd', 'e'].map((value) => ({ value }));
+
+    const error = await w.writeMessages(messages).catch((e: unknown) => e);
+    await w.close();
+
+    expect(error).toBeInstanceOf(WriteErrors);
+    const failed = (error as WriteErrors).errors.map((e, i) => (e ? i : -1)).filter((i) => i >= 0);
+    expect(failed).toEqual([2]);
+    expect((error as WriteErrors).errors[2]).toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
+    const values = (await consumeWithKcat(brokers, topic, { count: 5 })).map((r) => r.value?.toString());
+    expect(values).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('fails fast on an unknown topic when auto-creation is off, without spending the retry budget', async () => {
     const topic = uniqueTopic('missing');
     const w = new Writer({

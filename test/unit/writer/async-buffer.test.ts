@@ -33,7 +33,9 @@ function manualSend() {
   const pending: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   const send = (_t: string, _p: number, entries: BufferedEntry[]) => {
     sent.push(entries.map((e) => String(e.message.value)));
-    return new Promise<void>((resolve, reject) => pending.push({ resolve, reject }));
+    return new Promise<ReadonlyArray<Error | undefined>>((resolve, reject) =>
+      pending.push({ resolve: () => resolve(entries.map(() => undefined)), reject }),
+    );
   };
   return { sent, pending, send };
 }

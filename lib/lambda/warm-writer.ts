@@ -1,0 +1,136 @@
+import type { Context } from 'aws-lambda';
+import { resolveConnection } from '../auth/connection.ts';
+import { type SecretCache, secretCache } from '../auth/secrets.ts';
+import { balancerByName } from '../balancers/balancer-by-name.ts';
+import type { KafkaConfig } from '../config/kafka-config.ts';
+import type { WriterLogger } from '../writer/connection-options.ts';
+import { AuthenticationError } from '../writer/errors.ts';
+import type { Message } from '../writer/message.ts';
+import type { WriterOptions } from '../writer/options.ts';
+import { type RecordMetadata, Writer } from '../writer/writer.ts';
+
+/** The part of a Lambda context the bridge uses. */
+export type InvocationContext = Pick<Context, 'getRemainingTimeInMillis'>;
+
+export interface WarmWriterOptions {
+  config: KafkaConfig;
+  secrets?: SecretCache;
+  logger?: WriterLogger;
+  /** Builds the Writer; tests pass one that counts or wraps. */
+  createWriter?: (options: WriterOptions) => Writer;
+}
+
+/**
+ * One Writer per Lambda container, kept connected across warm invocations. Created lazily on the
+ * first write (the connect promise is cached, and dropped if connecting fails so the next
+ * invocation retries); rebuilt when its credentials change (a rotated secret); every write is
+ * bounded by the invocation's remaining time.
+ */
+export class WarmWriter {
+  private current: { writer: Writer; fingerprint: string; ready: Promise<Writer> } | undefined;
+  private building: Promise<Writer> | undefined;
+  /** Writers created so far: tests prove reuse by counting them. */
+  writersCreated = 0;
+  private readonly secrets: SecretCache;
+
+  constructor(private readonly options: WarmWriterOptions) {
+    this.secrets = options.secrets ?? secretCache;
+  }
+
+  get config(): KafkaConfig {
+    return this.options.config;
+  }
+
+  /** The connected Writer for this container. */
+  acquire(): Promise<Writer> {
+    if (this.current) return this.current.ready;
+    this.building ??= this.build().finally(() => {
+      this.building = undefined;
+    });
+    return this.building;
+  }
+
+  /**
+   * Writes messages within the invocation's time, keeping `deadlineMarginMs` for the handler to
+   * answer. After an authentication failure the secret is fetched again and the write retried
+   * once with the new credentials: that is how a rotated password is picked up.
+   */
+  async write(messages: readonly Message[], context: InvocationContext): Promise<RecordMetadata[]> {
+    try {
+      return await this.writeOnce(messages, context);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError) || !this.refreshCredentials()) throw error;
+      this.options.logger?.warn('kafka authentication failed; fetching the secret again', {});
+      return await this.writeOnce(messages, context);
+    }
+  }
+
+  /** Milliseconds a write may take in this invocation. */
+  budgetMs(context: InvocationContext): number {
+    return Math.max(0, context.getRemainingTimeInMillis() - this.options.config.deadlineMarginMs);
+  }
+
+  /** Closes the Writer (SIGTERM, tests), flushing what it holds within `timeoutMs`. */
+  async close(timeoutMs = 2000): Promise<void> {
+    const current = this.current;
+    this.current = undefined;
+    if (current) await current.writer.close({ timeoutMs }).catch(() => undefined);
+  }
+
+  private async writeOnce(
+    messages: readonly Message[],
+    context: InvocationContext,
+  ): Promise<RecordMetadata[]> {
+    const writer = await this.acquire();
+    const records = await writer.writeMessages(messages, { timeoutMs: this.budgetMs(context) });
+    // An async Writer must not leave messages in a container that is about to be frozen.
+    await writer.flush({ timeoutMs: this.budgetMs(context) });
+    return records;
+  }
+
+  /** Drops the cached secret and the Writer built from it; false when there is nothing to refresh. */
+  private refreshCredentials(): boolean {
+    const { auth } = this.options.config;
+    if (auth.mode === 'none' || auth.mode === 'aws-iam' || !auth.secretArn) return false;
+    this.secrets.refresh(auth.secretArn);
+    const stale = this.current;
+    this.current = undefined;
+    void stale?.writer.close({ timeoutMs: 1000 }).catch(() => undefined);
+    return true;
+  }
+
+  private async build(): Promise<Writer> {
+    const { config, logger } = this.options;
+    const connection = await resolveConnection(config, this.secrets);
+    const writerOptions: WriterOptions = {
+      brokers: config.brokers,
+      clientId: config.clientId,
+      balancer: balancerByName(config.balancer),
+      requiredAcks: config.requiredAcks,
+      compression: config.compression,
+      allowAutoTopicCreation: config.allowAutoTopicCreation,
+      idempotent: config.idempotent,
+      batchSize: config.batchSize,
+      batchBytes: config.batchBytes,
+      maxAttempts: config.maxAttempts,
+      writeTimeoutMs: config.writeTimeoutMs,
+      connectTimeoutMs: config.connectTimeoutMs,
+      ssl: connection.ssl,
+      sasl: connection.sasl,
+      ...(logger ? { logger } : {}),
+    };
+    const writer = (this.options.createWriter ?? ((o) => new Writer(o)))(writerOptions);
+    this.writersCreated++;
+    const ready = writer.connect({ timeoutMs: config.connectTimeoutMs }).then(() => writer);
+    const entry = { writer, fingerprint: connection.fingerprint, ready };
+    this.current = entry;
+    try {
+      return await ready;
+    } catch (error) {
+      // Drop the failed Writer so the next invocation connects afresh.
+      if (this.current === entry) this.current = undefined;
+      void writer.close({ timeoutMs: 100 }).catch(() => undefined);
+      throw error;
+    }
+  }
+}
