@@ -1,0 +1,99 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { ConfigError } from '../../config/errors.ts';
+import { readKafkaConfig } from '../../config/kafka-config.ts';
+import { readSqsConfig, type SqsConfig } from '../../config/sqs-config.ts';
+import { sqsRecordToMessage } from '../../mapping/sqs.ts';
+import { WriteErrors } from '../../writer/errors.ts';
+import type { Message } from '../../writer/message.ts';
+import {
+  createObservability,
+  METRICS,
+  MetricUnit,
+  type Observability,
+  writerLoggerFrom,
+} from '../observability.ts';
+import { closeOnSigterm } from '../shutdown.ts';
+import { WarmWriter } from '../warm-writer.ts';
+import { batchItemFailures } from './partial-batch.ts';
+
+export interface SqsHandlerOptions {
+  /** Environment to read config from. @default process.env */
+  env?: Record<string, string | undefined>;
+  /** The container's Writer; built from KAFKA_* when not given. */
+  warmWriter?: WarmWriter;
+  observability?: Observability;
+  /** Replaces the default record mapping (body -> value, attributes -> headers). */
+  mapRecord?: (record: SQSEvent['Records'][number], config: SqsConfig) => Message;
+}
+
+/**
+ * The SQS -> Kafka bridge. Every record of the batch is written in one Writer call; the answer is
+ * a partial batch response, so SQS deletes only what Kafka acknowledged and hands the rest back
+ * (to be retried and, after maxReceiveCount, dead-lettered). Config is read once, at cold start.
+ *
+ * @example
+ * export const handler = createSqsHandler();
+ */
+export function createSqsHandler(options: SqsHandlerOptions = {}) {
+  const env = options.env ?? process.env;
+  const kafka = readKafkaConfig(env);
+  const sqs = readSqsConfig(env);
+  const problems = [...kafka.problems, ...sqs.problems];
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = sqs.config;
+  const { logger, metrics } = options.observability ?? createObservability('sqs-bridge');
+  const warmWriter =
+    options.warmWriter ?? new WarmWriter({ config: { ...kafka.config }, logger: writerLoggerFrom(logger) });
+  closeOnSigterm(warmWriter);
+  const mapRecord = options.mapRecord ?? sqsRecordToMessage;
+
+  async function bridge(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    const records = event.Records ?? [];
+    const failed = new Set<number>();
+    const messages: Message[] = [];
+    const indexOf: number[] = [];
+    records.forEach((record, index) => {
+      try {
+        messages.push({ ...mapRecord(record, config), topic: config.topic });
+        indexOf.push(index);
+      } catch (error) {
+        failed.add(index);
+        logger.warn('record cannot be mapped to a Kafka message', {
+          messageId: record.messageId,
+          error: String(error),
+        });
+      }
+    });
+
+    const started = performance.now();
+    if (messages.length > 0) {
+      try {
+        await warmWriter.write(messages, context);
+      } catch (error) {
+        if (error instanceof WriteErrors) {
+          error.errors.forEach((e, i) => {
+            if (e) failed.add(indexOf[i] as number);
+          });
+        } else {
+          for (const index of indexOf) failed.add(index);
+        }
+        logger.error('writing to Kafka failed', {
+          error: error instanceof Error ? error.message : String(error),
+          failedRecords: failed.size,
+          firstMessageId: records[[...failed][0] ?? 0]?.messageId,
+        });
+      }
+    }
+    metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);
+
+    const batchFailures = batchItemFailures(records, failed);
+    metrics.addMetric(METRICS.written, MetricUnit.Count, records.length - batchFailures.length);
+    metrics.addMetric(METRICS.failed, MetricUnit.Count, batchFailures.length);
+    return { batchItemFailures: batchFailures };
+  }
+
+  return middy(bridge).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
