@@ -1,0 +1,68 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { ConfigError } from '../../config/errors.ts';
+import { type EventBridgeConfig, readEventBridgeConfig } from '../../config/eventbridge-config.ts';
+import { readKafkaConfig } from '../../config/kafka-config.ts';
+import { type BridgeEvent, eventBridgeEventToMessage } from '../../mapping/eventbridge.ts';
+import type { Message } from '../../writer/message.ts';
+import type { RecordMetadata } from '../../writer/writer.ts';
+import {
+  createObservability,
+  METRICS,
+  MetricUnit,
+  type Observability,
+  writerLoggerFrom,
+} from '../observability.ts';
+import { closeOnSigterm } from '../shutdown.ts';
+import { WarmWriter } from '../warm-writer.ts';
+
+export interface EventBridgeHandlerOptions {
+  env?: Record<string, string | undefined>;
+  warmWriter?: WarmWriter;
+  observability?: Observability;
+  /** Replaces the default mapping (detail as value, CloudEvents headers). */
+  mapEvent?: (event: BridgeEvent, config: EventBridgeConfig) => Message;
+}
+
+/**
+ * EventBridge rule target -> Kafka. A failed write throws, so Lambda's asynchronous retries and
+ * then the target's dead-letter queue take over: nothing is acknowledged that Kafka did not take.
+ */
+export function createEventBridgeHandler(options: EventBridgeHandlerOptions = {}) {
+  const env = options.env ?? process.env;
+  const kafka = readKafkaConfig(env);
+  const eventBridge = readEventBridgeConfig(env);
+  const problems = [...kafka.problems, ...eventBridge.problems];
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { logger, metrics } = options.observability ?? createObservability('eventbridge-bridge');
+  const warmWriter =
+    options.warmWriter ?? new WarmWriter({ config: kafka.config, logger: writerLoggerFrom(logger) });
+  closeOnSigterm(warmWriter);
+  const mapEvent = options.mapEvent ?? eventBridgeEventToMessage;
+
+  async function bridge(event: BridgeEvent, context: Context): Promise<RecordMetadata> {
+    logger.appendKeys({ correlation_id: event.id });
+    const message = mapEvent(event, eventBridge.config);
+    const started = performance.now();
+    try {
+      const [record] = await warmWriter.write([message], context);
+      metrics.addMetric(METRICS.written, MetricUnit.Count, 1);
+      logger.info('event written', { source: event.source, detailType: event['detail-type'], ...record });
+      return record as RecordMetadata;
+    } catch (error) {
+      metrics.addMetric(METRICS.failed, MetricUnit.Count, 1);
+      logger.error('writing the event to Kafka failed; Lambda will retry', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    } finally {
+      metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);
+    }
+  }
+
+  return middy(bridge)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+}
