@@ -4,7 +4,7 @@ import { type SecretCache, secretCache } from '../auth/secrets.ts';
 import { balancerByName } from '../balancers/balancer-by-name.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import type { WriterLogger } from '../writer/connection-options.ts';
-import { AuthenticationError } from '../writer/errors.ts';
+import { AuthenticationError, WriteErrors } from '../writer/errors.ts';
 import type { Message } from '../writer/message.ts';
 import type { WriterOptions } from '../writer/options.ts';
 import { type RecordMetadata, Writer } from '../writer/writer.ts';
@@ -59,9 +59,10 @@ export class WarmWriter {
     try {
       return await this.writeOnce(messages, context);
     } catch (error) {
-      if (!(error instanceof AuthenticationError) || !this.refreshCredentials()) throw error;
+      if (!isAuthenticationFailure(error) || !this.refreshCredentials()) throw error;
       this.options.logger?.warn('kafka authentication failed; fetching the secret again', {});
-      return await this.writeOnce(messages, context);
+      if (!(error instanceof WriteErrors)) return await this.writeOnce(messages, context);
+      return await this.rewriteFailed(messages, error, context);
     }
   }
 
@@ -75,6 +76,37 @@ export class WarmWriter {
     const current = this.current;
     this.current = undefined;
     if (current) await current.writer.close({ timeoutMs }).catch(() => undefined);
+  }
+
+  /** Writes again only the messages that failed, and answers for the whole call, index-aligned. */
+  private async rewriteFailed(
+    messages: readonly Message[],
+    failure: WriteErrors,
+    context: InvocationContext,
+  ): Promise<RecordMetadata[]> {
+    const failed = failure.errors.flatMap((e, i) => (e ? [i] : []));
+    const records = [...failure.records] as RecordMetadata[];
+    try {
+      const retried = await this.writeOnce(
+        failed.map((i) => messages[i] as Message),
+        context,
+      );
+      failed.forEach((original, j) => {
+        records[original] = retried[j] as RecordMetadata;
+      });
+      return records;
+    } catch (error) {
+      if (!(error instanceof WriteErrors)) throw error;
+      const errors: Array<Error | undefined> = failure.errors.map(() => undefined);
+      failed.forEach((original, j) => {
+        errors[original] = error.errors[j];
+      });
+      const landed = [...failure.records];
+      failed.forEach((original, j) => {
+        landed[original] = error.records[j];
+      });
+      throw new WriteErrors(errors, landed);
+    }
   }
 
   private async writeOnce(
@@ -133,4 +165,10 @@ export class WarmWriter {
       throw error;
     }
   }
+}
+
+/** The broker rejected our credentials, for the whole call or for some of its messages. */
+function isAuthenticationFailure(error: unknown): boolean {
+  if (error instanceof AuthenticationError) return true;
+  return error instanceof WriteErrors && error.errors.some((e) => e instanceof AuthenticationError);
 }

@@ -109,12 +109,23 @@ export class WriteAbortedError extends WriterError {
   }
 }
 
+/** Where an acknowledged message landed (the same shape as the Writer's RecordMetadata). */
+export interface LandedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 /**
  * Some messages of a call failed. `errors` is index-aligned with the call's messages: `undefined`
  * where that message was acknowledged, the error where it was not (kafka-go's WriteErrors).
+ * `records` is aligned the same way and tells where the acknowledged ones landed.
  */
 export class WriteErrors extends WriterError {
-  constructor(readonly errors: ReadonlyArray<Error | undefined>) {
+  constructor(
+    readonly errors: ReadonlyArray<Error | undefined>,
+    readonly records: ReadonlyArray<LandedRecord | undefined> = errors.map(() => undefined),
+  ) {
     const failed = errors.filter((e) => e !== undefined);
     const first = failed[0];
     super(`${failed.length} of ${errors.length} messages failed${first ? `: ${first.message}` : ''}`, {

@@ -309,7 +309,7 @@ export class Writer {
         }
       }),
     );
-    if (errors.some((e) => e !== undefined)) throw new WriteErrors(errors);
+    if (errors.some((e) => e !== undefined)) throw new WriteErrors(errors, records);
     return records;
   }
 

@@ -163,6 +163,27 @@ export class LocalKafkaCluster {
     await Promise.all(this.nodeIds().map((id) => this.stopNode(id)));
   }
 
+  /**
+   * Changes a SCRAM user's password on the brokers (Kafka's own ConfigCommand, as
+   * kafka-configs.sh runs it): how a secret rotation looks from the broker's side.
+   */
+  async setScramPassword(username: string, password: string, mechanism = 'SCRAM-SHA-512'): Promise<void> {
+    await run(this.java(), [
+      '-cp',
+      `${this.libs}/*`,
+      'org.apache.kafka.tools.ConfigCommand',
+      '--bootstrap-server',
+      this.brokers[0] as string,
+      '--alter',
+      '--add-config',
+      `${mechanism}=[password=${password}]`,
+      '--entity-type',
+      'users',
+      '--entity-name',
+      username,
+    ]);
+  }
+
   /** The node that currently leads a partition, from the cluster's own metadata. */
   async leaderOf(topic: string, partition: number): Promise<number> {
     const admin = this.admin();
