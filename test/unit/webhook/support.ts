@@ -85,12 +85,14 @@ export function lambdaContext(remainingMs = 30_000): Context {
   } as Context;
 }
 
+const SILENT = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
 /** Logger and metrics that print nothing (metrics are disabled by POWERTOOLS_METRICS_DISABLED). */
 export function quietObservability(): Observability {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   return {
     logger: new Logger({ serviceName: 'webhook-test', logLevel: 'SILENT' }),
-    metrics: new Metrics({ serviceName: 'webhook-test', namespace: 'Test' }),
+    metrics: new Metrics({ serviceName: 'webhook-test', namespace: 'Test', logger: SILENT }),
   };
 }
 

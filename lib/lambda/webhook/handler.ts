@@ -1,0 +1,155 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { type SecretCache, secretCache } from '../../auth/secrets.ts';
+import type { Env } from '../../config/env-reader.ts';
+import { ConfigError } from '../../config/errors.ts';
+import { readKafkaConfig } from '../../config/kafka-config.ts';
+import { readWebhookConfig, type WebhookConfig } from '../../config/webhook-config.ts';
+import {
+  type ApiGatewayEvent,
+  routeWebhook,
+  toWebhookMessage,
+  toWebhookRequest,
+  type WebhookRequest,
+  WebhookRequestError,
+} from '../../mapping/webhook.ts';
+import { containerWarmWriter } from '../container.ts';
+import {
+  createObservability,
+  METRICS,
+  MetricUnit,
+  type Observability,
+  writerLoggerFrom,
+} from '../observability.ts';
+import type { WarmWriter } from '../warm-writer.ts';
+import { classifyError, problemResponse, recordsResponse, type WebhookResult } from './problem.ts';
+import { verifySignature } from './signatures.ts';
+import { WebhookSecret } from './webhook-secret.ts';
+
+/** What a caller may pass to createWebhookHandler; everything defaults to the container's own. */
+export interface WebhookHandlerOptions {
+  /** Where `WEBHOOK_*` and `KAFKA_*` are read. @default process.env */
+  env?: Env;
+  /** @default the container's WarmWriter built from `KAFKA_*` (see containerWarmWriter) */
+  warmWriter?: WarmWriter;
+  /** @default createObservability('webhook') (POWERTOOLS_SERVICE_NAME wins when set) */
+  observability?: Observability;
+  /** Cache `WEBHOOK_SECRET_ARN` is read through. @default the container's secretCache */
+  secrets?: SecretCache;
+  /** Least time between secret refetches after signature mismatches. @default 30_000 */
+  minSecretRefetchIntervalMs?: number;
+}
+
+/** The deployable webhook handler: API Gateway payload 2.0 or 1.0 in, proxy result out. */
+export type WebhookHandler = MiddyfiedHandler<ApiGatewayEvent, WebhookResult, Error, Context>;
+
+/**
+ * Creates the webhook Lambda handler for `POST /webhooks/{topic}`. Configuration is read once,
+ * here (the cold start), and every problem is thrown together as one ConfigError. The Writer,
+ * logger, metrics and secret live as long as the returned handler, so warm invocations reuse them.
+ *
+ * Each request: topic on the allow-list (404), POST (405), size (413), signature (401), media
+ * type (415), body and key (400), then one Kafka message written within the invocation's time:
+ * 200 with its topic/partition/offset, 503 + Retry-After when Kafka is unavailable, 500 for bugs
+ * and configuration. No error escapes as an exception (API Gateway would turn it into a bare 502).
+ *
+ * @example
+ * // functions/webhook/index.ts
+ * export const handler = createWebhookHandler();
+ */
+export function createWebhookHandler(options: WebhookHandlerOptions = {}): WebhookHandler {
+  const env = options.env ?? process.env;
+  const { config, problems } = readWebhookConfig(env);
+  if (!options.warmWriter) problems.push(...readKafkaConfig(env).problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const observability = options.observability ?? createObservability('webhook');
+  const { logger, metrics } = observability;
+  const warmWriter = options.warmWriter ?? containerWarmWriter(env, { logger: writerLoggerFrom(logger) });
+  const secret = new WebhookSecret({
+    source: config.secret,
+    secrets: options.secrets ?? secretCache,
+    ...(options.minSecretRefetchIntervalMs === undefined
+      ? {}
+      : { minRefetchIntervalMs: options.minSecretRefetchIntervalMs }),
+  });
+  const handle = webhookCore(config, warmWriter, observability, secret);
+  return middy<ApiGatewayEvent, WebhookResult, Error, Context>(handle, {
+    // Should the invocation run out of time anyway, the sender still gets a 503 it can retry on.
+    timeoutEarlyResponse: () =>
+      problemResponse('broker-unavailable', 'the request ran out of time; retry later'),
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+function webhookCore(
+  config: WebhookConfig,
+  warmWriter: WarmWriter,
+  { logger, metrics }: Observability,
+  secret: WebhookSecret,
+): (event: ApiGatewayEvent, context: Context) => Promise<WebhookResult> {
+  /** Throws a 401 unless the signature verifies, with the cached secret or a rotated one. */
+  async function verify(request: WebhookRequest): Promise<void> {
+    if (config.signature === 'none') return;
+    const options = { nowSeconds: Math.floor(Date.now() / 1000), toleranceSeconds: config.toleranceSeconds };
+    const current = await secret.current();
+    let verdict = verifySignature(config.signature, current, request, options);
+    if (!verdict.valid && verdict.failure === 'mismatch') {
+      const rotated = await secret.rotated(current);
+      if (rotated !== undefined) {
+        logger.info('webhook secret changed in Secrets Manager; verifying with the new one');
+        verdict = verifySignature(config.signature, rotated, request, options);
+      }
+    }
+    if (!verdict.valid) throw new WebhookRequestError('invalid-signature', verdict.detail);
+  }
+
+  return async function webhook(event, context) {
+    let request: WebhookRequest | undefined;
+    let requestId: string | undefined = context?.awsRequestId;
+    try {
+      request = toWebhookRequest(event);
+      requestId = request.requestId ?? requestId;
+      if (requestId) logger.appendKeys({ correlation_id: requestId });
+      const topic = routeWebhook(request, config);
+      await verify(request);
+      const message = toWebhookMessage(request, topic, config);
+      const started = performance.now();
+      const records = await warmWriter.write([message], context);
+      metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);
+      metrics.addMetric(METRICS.written, MetricUnit.Count, records.length);
+      const first = records[0];
+      logger.info('webhook written', {
+        topic,
+        partition: first?.partition,
+        offset: first?.offset,
+        bytes: request.body.length,
+      });
+      return recordsResponse(records);
+    } catch (error) {
+      const { problem, detail } = classifyError(error);
+      const response = problemResponse(problem, detail, requestId);
+      const fields = {
+        status: response.statusCode,
+        problem,
+        detail,
+        path: request?.path,
+        method: request?.method,
+      };
+      if (response.statusCode < 500) {
+        logger.warn('webhook rejected', fields);
+        // A rejected request records no other metric, so the status dimension (cleared when
+        // logMetrics publishes at the end of the invocation) applies to this count alone.
+        metrics.addDimension('status', String(response.statusCode));
+        metrics.addMetric(METRICS.rejected, MetricUnit.Count, 1);
+      } else {
+        // Writer and secret errors name no secret values, so the error itself is safe to log.
+        logger.error('webhook failed', { ...fields, error });
+        metrics.addMetric(METRICS.failed, MetricUnit.Count, 1);
+      }
+      return response;
+    }
+  };
+}

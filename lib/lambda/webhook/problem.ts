@@ -1,0 +1,152 @@
+/**
+ * The webhook's HTTP answers, and the one place errors become status codes. Errors are RFC 9457
+ * problem details (`application/problem+json`: type, title, status, detail, plus `requestId` to
+ * quote to support); they never echo the body, a header value or a secret.
+ *
+ * Whose mistake decides the class: the client's -> 4xx (including a message the broker refuses as
+ * too large: 413); the broker unreachable or too slow -> 503 with Retry-After, so the sender tries
+ * again; only a bug or the operator's configuration (missing topic, bad credentials, unusable
+ * secret) -> 500.
+ */
+import { ConfigError } from '../../config/errors.ts';
+import { REJECTION_STATUS, type WebhookRejection, WebhookRequestError } from '../../mapping/webhook.ts';
+import {
+  AuthenticationError,
+  BrokerError,
+  MessageTooLargeError,
+  UnknownTopicError,
+  WriteAbortedError,
+  WriteErrors,
+  WriterClosedError,
+} from '../../writer/errors.ts';
+import type { RecordMetadata } from '../../writer/writer.ts';
+import { WebhookSecretError } from './signatures.ts';
+
+/** Problems the webhook answers with. */
+export type WebhookProblem = WebhookRejection | 'broker-unavailable' | 'internal-error';
+
+/**
+ * Each problem's type URI and title. Tag URIs (RFC 4151) name the problem without promising a
+ * page to dereference, which RFC 9457 §3.1.1 allows.
+ */
+export const PROBLEM_TYPES: Readonly<
+  Record<WebhookProblem, { type: string; title: string; status: number }>
+> = {
+  'topic-not-found': {
+    ...tag('topic-not-found'),
+    title: 'Unknown webhook topic',
+    status: REJECTION_STATUS['topic-not-found'],
+  },
+  'method-not-allowed': { ...tag('method-not-allowed'), title: 'Method not allowed', status: 405 },
+  'payload-too-large': { ...tag('payload-too-large'), title: 'Payload too large', status: 413 },
+  'unsupported-media-type': {
+    ...tag('unsupported-media-type'),
+    title: 'Unsupported media type',
+    status: 415,
+  },
+  'malformed-body': { ...tag('malformed-body'), title: 'Malformed body', status: 400 },
+  'missing-key': { ...tag('missing-key'), title: 'Message key missing', status: 400 },
+  'invalid-signature': { ...tag('invalid-signature'), title: 'Invalid signature', status: 401 },
+  'broker-unavailable': { ...tag('broker-unavailable'), title: 'Kafka unavailable', status: 503 },
+  'internal-error': { ...tag('internal-error'), title: 'Internal error', status: 500 },
+};
+
+/** Seconds a sender is asked to wait after a 503. */
+export const RETRY_AFTER_SECONDS = 10;
+
+/** An API Gateway proxy result, valid for payload 1.0 and 2.0. */
+export interface WebhookResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** An RFC 9457 problem details body. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  requestId?: string;
+}
+
+/** What an error means to the webhook's client. */
+export interface Classified {
+  problem: WebhookProblem;
+  /** Safe to send the client. */
+  detail: string;
+}
+
+/** 200 with where the message landed: `{"records":[{"topic","partition","offset"}]}`. */
+export function recordsResponse(records: readonly RecordMetadata[]): WebhookResult {
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify({
+      records: records.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+    }),
+  };
+}
+
+/** A problem+json answer. */
+export function problemResponse(problem: WebhookProblem, detail: string, requestId?: string): WebhookResult {
+  const { type, title, status } = PROBLEM_TYPES[problem];
+  const body: ProblemDetails = { type, title, status, detail, ...(requestId ? { requestId } : {}) };
+  const headers: Record<string, string> = {
+    'content-type': 'application/problem+json',
+    'cache-control': 'no-store',
+  };
+  if (status === 503) headers['retry-after'] = String(RETRY_AFTER_SECONDS);
+  if (status === 405) headers.allow = 'POST';
+  return { statusCode: status, headers, body: JSON.stringify(body) };
+}
+
+/** Turns anything a request threw into its problem; unknown errors are bugs (500). */
+export function classifyError(error: unknown): Classified {
+  if (error instanceof WebhookRequestError) return { problem: error.rejection, detail: error.detail };
+  // A single message per call, so its failure is the first (and only) entry.
+  if (error instanceof WriteErrors)
+    return classifyError(error.errors.find((e) => e !== undefined) ?? error.cause);
+  if (error instanceof MessageTooLargeError) {
+    return {
+      problem: 'payload-too-large',
+      detail: `the message is larger than the ${error.limitBytes} bytes Kafka accepts`,
+    };
+  }
+  if (error instanceof BrokerError && ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'].includes(error.code)) {
+    return { problem: 'payload-too-large', detail: 'the message is larger than the topic accepts' };
+  }
+  if (error instanceof UnknownTopicError || error instanceof AuthenticationError) return internal();
+  if (error instanceof ConfigError || error instanceof WebhookSecretError) return internal();
+  // The container is shutting down; the next invocation gets a new Writer.
+  if (error instanceof WriterClosedError) {
+    return { problem: 'broker-unavailable', detail: 'the function is restarting; retry later' };
+  }
+  if (error instanceof WriteAbortedError) {
+    return {
+      problem: 'broker-unavailable',
+      detail: error.mayBeDelivered
+        ? 'Kafka did not acknowledge the message in time; it may have been written, retry later'
+        : 'Kafka did not answer in time; nothing was written, retry later',
+    };
+  }
+  // BrokerError, FlushError, FlushTimeoutError, SecretError: `retriable` says whether waiting helps.
+  if ((error as { retriable?: unknown } | null)?.retriable === true) {
+    return {
+      problem: 'broker-unavailable',
+      detail: 'Kafka is unavailable; nothing was acknowledged, retry later',
+    };
+  }
+  return internal();
+}
+
+function internal(): Classified {
+  return {
+    problem: 'internal-error',
+    detail: 'the webhook could not be processed; the request id locates the cause in the logs',
+  };
+}
+
+function tag(name: string): { type: string } {
+  return { type: `tag:kafka-lambda-bridge,2025:webhook/${name}` };
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { SecretError } from '../../../lib/auth/errors.ts';
+import { ConfigError } from '../../../lib/config/errors.ts';
+import {
+  classifyError,
+  PROBLEM_TYPES,
+  problemResponse,
+  RETRY_AFTER_SECONDS,
+  recordsResponse,
+} from '../../../lib/lambda/webhook/problem.ts';
+import { WebhookSecretError } from '../../../lib/lambda/webhook/signatures.ts';
+import { WebhookRequestError } from '../../../lib/mapping/webhook.ts';
+import {
+  AuthenticationError,
+  BrokerError,
+  FlushTimeoutError,
+  InvalidMessageError,
+  MessageTooLargeError,
+  UnknownTopicError,
+  WriteAbortedError,
+  WriteErrors,
+  WriterClosedError,
+} from '../../../lib/writer/errors.ts';
+
+const retriableBroker = () =>
+  new BrokerError('KafkaJSConnectionError after 3 attempts', 'KafkaJSConnectionError', 3, {
+    retriable: true,
+  });
+
+describe('classifyError', () => {
+  it.each([
+    ['a rejected request', 400, new WebhookRequestError('missing-key', 'x')],
+    [
+      'a message larger than batchBytes',
+      413,
+      new MessageTooLargeError({ value: 'x' }, [], 2_000_000, 1_048_576),
+    ],
+    [
+      'a batch the broker refuses as too large',
+      413,
+      new BrokerError('too large', 'MESSAGE_TOO_LARGE', 1, { retriable: false }),
+    ],
+    [
+      'WriteErrors around a broker too-large answer',
+      413,
+      new WriteErrors([new BrokerError('too large', 'RECORD_LIST_TOO_LARGE', 1, { retriable: false })]),
+    ],
+    ['a broker unreachable after every attempt', 503, retriableBroker()],
+    ['WriteErrors around an unreachable broker', 503, new WriteErrors([retriableBroker()])],
+    ['a write that ran out of time, never sent', 503, new WriteAbortedError('timeout', false)],
+    ['a write that ran out of time in flight', 503, new WriteAbortedError('timeout', true)],
+    ['a flush that ran out of time', 503, new FlushTimeoutError(1)],
+    ['a closing Writer', 503, new WriterClosedError()],
+    ['Secrets Manager throttling', 503, new SecretError('cannot read secret x: ThrottlingException', true)],
+    ['a missing secret', 500, new SecretError('cannot read secret x: ResourceNotFoundException', false)],
+    ['a topic missing from the cluster', 500, new UnknownTopicError('orders')],
+    ['credentials the broker rejects', 500, new AuthenticationError('authentication failed')],
+    [
+      'a broker refusing for good',
+      500,
+      new BrokerError('denied', 'TOPIC_AUTHORIZATION_FAILED', 1, { retriable: false }),
+    ],
+    ['an unusable signing secret', 500, new WebhookSecretError('bad')],
+    ['bad configuration', 500, new ConfigError(['x'])],
+    ['a bug', 500, new TypeError('undefined is not a function')],
+    ['a writer-side bug', 500, new InvalidMessageError(0, 'value')],
+    ['a thrown string', 500, 'boom'],
+    ['undefined', 500, undefined],
+  ])('%s -> %i', (_what, status, error) => {
+    expect(PROBLEM_TYPES[classifyError(error).problem].status).toBe(status);
+  });
+
+  it('says whether a timed-out message may still land', () => {
+    expect(classifyError(new WriteAbortedError('timeout', true)).detail).toContain('may have been written');
+    expect(classifyError(new WriteAbortedError('timeout', false)).detail).toContain('nothing was written');
+  });
+
+  it('never passes internal error text to the client', () => {
+    const { detail } = classifyError(new TypeError('secret=hunter2 at /var/task/index.js'));
+    expect(detail).not.toContain('hunter2');
+    expect(classifyError(retriableBroker()).detail).not.toContain('KafkaJS');
+  });
+});
+
+describe('responses', () => {
+  it('answers 200 with topic, partition and offset per record', () => {
+    const response = recordsResponse([{ topic: 'orders', partition: 2, offset: '41' }]);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(response.body)).toEqual({ records: [{ topic: 'orders', partition: 2, offset: '41' }] });
+  });
+
+  it.each(Object.entries(PROBLEM_TYPES))(
+    'answers %s as RFC 9457 problem+json',
+    (problem, { status, title, type }) => {
+      const response = problemResponse(problem as keyof typeof PROBLEM_TYPES, 'what happened', 'req-1');
+      expect(response.statusCode).toBe(status);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(response.body)).toEqual({
+        type,
+        title,
+        status,
+        detail: 'what happened',
+        requestId: 'req-1',
+      });
+      expect(response.headers['retry-after']).toBe(status === 503 ? String(RETRY_AFTER_SECONDS) : undefined);
+      expect(response.headers.allow).toBe(status === 405 ? 'POST' : undefined);
+    },
+  );
+});
