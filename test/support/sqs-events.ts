@@ -1,4 +1,5 @@
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createLambdaContext } from '../../scripts/local/lambda-context.ts';
 
 const STANDARD_ARN = 'arn:aws:sqs:us-east-1:123456789012:bridge-queue';
 const FIFO_ARN = 'arn:aws:sqs:us-east-1:123456789012:bridge-queue.fifo';
@@ -49,21 +50,7 @@ export function sqsEvent(records: SQSRecord[]): SQSEvent {
   return { Records: records };
 }
 
-/** A Lambda context with a real countdown. */
-export function lambdaContext(timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'bridge-test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bridge-test',
-    memoryLimitInMB: '512',
-    awsRequestId: `req-${Math.random().toString(36).slice(2, 10)}`,
-    logGroupName: '/aws/lambda/bridge-test',
-    logStreamName: '2026/11/25/[$LATEST]test',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
+/** A Lambda context with a real countdown (the one the local runtime uses). */
+export function lambdaContext(timeoutMs = 30_000): Context {
+  return createLambdaContext({ functionName: 'bridge-test', timeoutMs });
 }
