@@ -250,7 +250,8 @@ export class SqsPoller {
       for (const [index, message] of messages.entries()) {
         const size = Buffer.byteLength(JSON.stringify(sqsRecordFromMessage(message, queueArn))) + 1;
         if (batch.length > 0 && bytes + size > MAX_PAYLOAD_BYTES - 64) {
-          // Already received, so hand them straight back rather than hide them for a visibility timeout.
+          // Already received: hand them straight back rather than hide them for a visibility timeout
+          // (their ApproximateReceiveCount went up all the same, as with any receive).
           await this.release(messages.slice(index));
           return false;
         }

@@ -7,6 +7,7 @@ import {
   type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes } from 'aws-lambda';
@@ -496,6 +497,28 @@ describe('SqsPoller against moto', () => {
     expect(sizes).toEqual([25]);
     // The batch was full before the window ended, so it did not wait for the window.
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('keeps an event under the 6 MB invocation payload limit and hands the rest straight back', async () => {
+    const queue = await createQueue('payload', { VisibilityTimeout: '30' });
+    const body = (i: number) => `${i}`.padEnd(900_000, 'x');
+    for (let i = 0; i < 8; i++)
+      await sqs().send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body(i) }));
+    const eventBytes: number[] = [];
+    const poller = new SqsPoller({
+      sqs: sqs(),
+      queueUrl: queue.url,
+      waitTimeSeconds: 1,
+      handler: async (event) => {
+        eventBytes.push(Buffer.byteLength(JSON.stringify(event)));
+      },
+    });
+    // Eight 900 kB messages arrive in one receive; six fit in 6 MB.
+    expect(await poller.pollOnce()).toEqual({ received: 6, deleted: 6, failed: 0 });
+    expect(eventBytes[0]).toBeLessThanOrEqual(6 * 1024 * 1024);
+    // The two that did not fit are visible again at once, not after the 30 s visibility timeout.
+    expect(await depth(queue.url)).toEqual({ visible: 2, inFlight: 0 });
+    expect(await poller.pollOnce()).toEqual({ received: 2, deleted: 2, failed: 0 });
   });
 
   it('rejects mappings Lambda rejects, listing every problem', () => {
