@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { readKafkaConfig } from '../../lib/config/kafka-config.ts';
+import { clearContainerWarmWriter } from '../../lib/lambda/container.ts';
 import { createEventBridgeHandler } from '../../lib/lambda/eventbridge/handler.ts';
 import { WarmWriter } from '../../lib/lambda/warm-writer.ts';
 import { UnknownTopicError } from '../../lib/writer/errors.ts';
@@ -9,6 +10,9 @@ import { lambdaContext } from '../support/sqs-events.ts';
 import { createTopic, uniqueTopic } from '../support/topics.ts';
 
 const brokers = inject('kafkaBrokers');
+
+// Handlers built without a WarmWriter share the container's; each test starts from none.
+afterEach(clearContainerWarmWriter);
 const order = JSON.parse(
   readFileSync(new URL('../fixtures/eventbridge/custom-order-created.json', import.meta.url), 'utf8'),
 );

@@ -1,5 +1,6 @@
-import { describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { readKafkaConfig } from '../../lib/config/kafka-config.ts';
+import { clearContainerWarmWriter } from '../../lib/lambda/container.ts';
 import { createSqsHandler } from '../../lib/lambda/sqs/handler.ts';
 import { WarmWriter } from '../../lib/lambda/warm-writer.ts';
 import { useDedicatedCluster } from '../support/dedicated-cluster.ts';
@@ -8,6 +9,9 @@ import { lambdaContext, sqsEvent, sqsRecord } from '../support/sqs-events.ts';
 import { countRecords, createTopic } from '../support/topics.ts';
 
 const brokers = inject('kafkaBrokers');
+
+// Handlers built without a WarmWriter share the container's; each test starts from none.
+afterEach(clearContainerWarmWriter);
 
 function handlerFor(topic: string, extraEnv: Record<string, string> = {}) {
   const env = { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic, ...extraEnv };

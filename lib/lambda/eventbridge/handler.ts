@@ -8,6 +8,7 @@ import { readKafkaConfig } from '../../config/kafka-config.ts';
 import { type BridgeEvent, eventBridgeEventToMessage } from '../../mapping/eventbridge.ts';
 import type { Message } from '../../writer/message.ts';
 import type { RecordMetadata } from '../../writer/writer.ts';
+import { containerWarmWriter } from '../container.ts';
 import {
   createObservability,
   METRICS,
@@ -15,8 +16,7 @@ import {
   type Observability,
   writerLoggerFrom,
 } from '../observability.ts';
-import { closeOnSigterm } from '../shutdown.ts';
-import { WarmWriter } from '../warm-writer.ts';
+import type { WarmWriter } from '../warm-writer.ts';
 
 export interface EventBridgeHandlerOptions {
   env?: Record<string, string | undefined>;
@@ -37,9 +37,7 @@ export function createEventBridgeHandler(options: EventBridgeHandlerOptions = {}
   const problems = [...kafka.problems, ...eventBridge.problems];
   if (problems.length > 0) throw new ConfigError(problems);
   const { logger, metrics } = options.observability ?? createObservability('eventbridge-bridge');
-  const warmWriter =
-    options.warmWriter ?? new WarmWriter({ config: kafka.config, logger: writerLoggerFrom(logger) });
-  closeOnSigterm(warmWriter);
+  const warmWriter = options.warmWriter ?? containerWarmWriter(env, { logger: writerLoggerFrom(logger) });
   const mapEvent = options.mapEvent ?? eventBridgeEventToMessage;
 
   async function bridge(event: BridgeEvent, context: Context): Promise<RecordMetadata> {

@@ -8,6 +8,7 @@ import { readSqsConfig, type SqsConfig } from '../../config/sqs-config.ts';
 import { sqsRecordToMessage } from '../../mapping/sqs.ts';
 import { WriteErrors } from '../../writer/errors.ts';
 import type { Message } from '../../writer/message.ts';
+import { containerWarmWriter } from '../container.ts';
 import {
   createObservability,
   METRICS,
@@ -15,14 +16,13 @@ import {
   type Observability,
   writerLoggerFrom,
 } from '../observability.ts';
-import { closeOnSigterm } from '../shutdown.ts';
-import { WarmWriter } from '../warm-writer.ts';
+import type { WarmWriter } from '../warm-writer.ts';
 import { batchItemFailures } from './partial-batch.ts';
 
 export interface SqsHandlerOptions {
   /** Environment to read config from. @default process.env */
   env?: Record<string, string | undefined>;
-  /** The container's Writer; built from KAFKA_* when not given. */
+  /** @default the container's WarmWriter built from `KAFKA_*` (see containerWarmWriter) */
   warmWriter?: WarmWriter;
   observability?: Observability;
   /** Replaces the default record mapping (body -> value, attributes -> headers). */
@@ -45,9 +45,7 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
   if (problems.length > 0) throw new ConfigError(problems);
   const config = sqs.config;
   const { logger, metrics } = options.observability ?? createObservability('sqs-bridge');
-  const warmWriter =
-    options.warmWriter ?? new WarmWriter({ config: { ...kafka.config }, logger: writerLoggerFrom(logger) });
-  closeOnSigterm(warmWriter);
+  const warmWriter = options.warmWriter ?? containerWarmWriter(env, { logger: writerLoggerFrom(logger) });
   const mapRecord = options.mapRecord ?? sqsRecordToMessage;
 
   async function bridge(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
