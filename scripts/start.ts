@@ -1,65 +1,153 @@
 /**
- * `npm start`: the local system. For now: the seed's three-broker cluster on 127.0.0.1:9092-9094,
- * the kafka-go seed examples run through the Writer, then the cluster stays up for you to play
- * with until Ctrl-C (which stops it cleanly).
+ * `npm start`: the whole system on this machine. A real three-broker Kafka (127.0.0.1:9092-9094),
+ * moto for SQS/S3/Secrets Manager, and the four handlers wired to local stand-ins for their
+ * triggers: an HTTP API in front of the webhook function, a queue (with a DLQ) polled into the SQS
+ * function, and a schedule ticking the scheduled function over an S3 prefix of NDJSON objects.
+ * Prints where to send events and how to watch topics; Ctrl-C stops everything.
  */
-import { LeastBytes, RequiredAcks, Writer } from '../lib/index.ts';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Kafka, logLevel } from 'kafkajs';
+import { createScheduledHandler } from '../lib/lambda/scheduled/handler.ts';
+import { createSqsHandler } from '../lib/lambda/sqs/handler.ts';
+import { createWebhookHandler } from '../lib/lambda/webhook/handler.ts';
 import { LocalKafkaCluster } from './kafka/broker.ts';
+import { LocalHttpGateway } from './local/http-gateway.ts';
+import { createLambdaContext } from './local/lambda-context.ts';
+import { SqsPoller } from './local/sqs-poller.ts';
+import { awsEnvFor, LocalMoto } from './moto/server.ts';
 
-const cluster = await LocalKafkaCluster.start({ name: 'cluster' });
-const { brokers } = cluster;
-console.log(`Kafka is up: ${brokers.join(', ')} (SASL_SSL: ${cluster.saslSslBrokers.join(', ')})`);
+const PORTS = { http: 3000, moto: 5000 };
+const TOPICS = { webhooks: 'webhooks', orders: 'orders', sqs: 'sqs-bridge', scheduled: 'scheduled' };
+const SCHEDULE_EVERY_MS = 30_000;
+const WEBHOOK_SECRET = 'local-webhook-secret';
 
-const messages = [
-  { key: 'Key-A', value: 'Hello World!' },
-  { key: 'Key-B', value: 'One!' },
-  { key: 'Key-C', value: 'Two!' },
-];
+console.log('Starting Kafka (3 brokers) and moto...');
+const [cluster, moto] = await Promise.all([
+  LocalKafkaCluster.start({ name: 'cluster' }),
+  LocalMoto.start({ port: PORTS.moto }),
+]);
+Object.assign(process.env, awsEnvFor(moto.endpoint));
+// Local runs print structured logs for warnings and errors only.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
-// Seed example 1: LeastBytes, RequireAll, async; close() flushes.
-const topicA = 'topic-A';
-const first = new Writer({
-  brokers,
-  topic: topicA,
-  balancer: new LeastBytes(),
-  requiredAcks: RequiredAcks.All,
-  async: true,
-  allowAutoTopicCreation: true,
-  completion: (batch, error) =>
-    console.log(
-      `  async batch of ${batch.length} to ${topicA}: ${error ? `failed: ${error.message}` : 'acknowledged'}`,
-    ),
+const brokers = cluster.brokers.join(',');
+const admin = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
+await admin.connect();
+await admin.createTopics({
+  topics: Object.values(TOPICS).map((topic) => ({ topic, numPartitions: 3, replicationFactor: 3 })),
+  waitForLeaders: true,
 });
-await first.writeMessages(messages);
-await first.close();
+await admin.disconnect();
 
-// Seed example 2: a missing topic is created on the first write; no retry loop needed.
-const created = new Writer({ brokers, topic: `auto-created-${Date.now()}`, allowAutoTopicCreation: true });
-const landed = await created.writeMessages(messages);
-await created.close();
-console.log(
-  `  auto-created ${landed[0]?.topic}: offsets ${landed.map((r) => `${r.partition}/${r.offset}`).join(', ')}`,
+const sqs = new SQSClient({});
+const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'bridge-dlq' }));
+const dlqArn = (
+  await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
+).Attributes?.QueueArn;
+const queue = await sqs.send(
+  new CreateQueueCommand({
+    QueueName: 'bridge-queue',
+    Attributes: {
+      VisibilityTimeout: '30',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }),
+    },
+  }),
+);
+const queueUrl = queue.QueueUrl as string;
+
+const s3 = new S3Client({});
+await s3.send(new CreateBucketCommand({ Bucket: 'bridge-batches' }));
+await s3.send(
+  new PutObjectCommand({
+    Bucket: 'bridge-batches',
+    Key: 'incoming/welcome.ndjson',
+    Body: `${Array.from({ length: 5 }, (_, i) => JSON.stringify({ id: `welcome-${i}`, text: 'hello from S3' })).join('\n')}\n`,
+  }),
 );
 
-// Seed example 3: no Writer topic; each message names its own.
-const multi = new Writer({ brokers, balancer: new LeastBytes(), allowAutoTopicCreation: true });
-const spread = await multi.writeMessages(
-  messages.map((m, i) => ({ ...m, topic: ['topic-A', 'topic-B', 'topic-C'][i] as string })),
-);
-await multi.close();
-console.log(`  one call, three topics: ${spread.map((r) => r.topic).join(', ')}`);
+const kafkaEnv = { KAFKA_BROKERS: brokers };
+const webhook = createWebhookHandler({
+  env: {
+    ...process.env,
+    ...kafkaEnv,
+    WEBHOOK_TOPICS: `${TOPICS.webhooks},${TOPICS.orders}`,
+    WEBHOOK_SIGNATURE: 'hmac-sha256',
+    WEBHOOK_SECRET,
+  },
+});
+const sqsHandler = createSqsHandler({ env: { ...process.env, ...kafkaEnv, KAFKA_TOPIC: TOPICS.sqs } });
+const scheduled = createScheduledHandler({
+  env: {
+    ...process.env,
+    ...kafkaEnv,
+    KAFKA_TOPIC: TOPICS.scheduled,
+    SCHEDULE_SOURCE: 's3://bridge-batches/incoming/',
+  },
+});
 
-console.log('\nWatch a topic:  kcat -C -b 127.0.0.1:9092 -t topic-A -f "%p/%o %k=%s\\n"');
-console.log('Press Ctrl-C to stop Kafka.');
+const gateway = await LocalHttpGateway.start({ port: PORTS.http, handler: webhook });
+const poller = new SqsPoller({
+  sqs,
+  queueUrl,
+  handler: sqsHandler,
+  batchSize: 100,
+  maxBatchingWindowMs: 1000,
+  functionTimeoutMs: 10_000,
+  waitTimeSeconds: 5,
+});
+void poller.start();
+
+async function tick(): Promise<void> {
+  const context = createLambdaContext({ functionName: 'scheduled', timeoutMs: 20_000 });
+  try {
+    const summary = await scheduled(
+      { 'detail-type': 'Scheduled Event', source: 'aws.events' } as never,
+      context,
+    );
+    if (summary.published > 0) console.log(`[schedule] published ${summary.published} messages`, summary);
+  } catch (error) {
+    console.error('[schedule] run failed (it will run again):', (error as Error).message);
+  }
+}
+await tick();
+const ticker = setInterval(() => void tick(), SCHEDULE_EVERY_MS);
+
+const sign = `printf '%s' "$BODY" | openssl dgst -sha256 -hmac '${WEBHOOK_SECRET}' | sed 's/^.* //'`;
+console.log(`
+kafka-lambda-bridge is running locally.
+
+  Kafka     ${brokers}  (SASL_SSL ${cluster.saslSslBrokers.join(',')})
+  moto      ${moto.endpoint}  (SQS, S3, Secrets Manager; credentials "test"/"test", region us-east-1)
+
+Webhook (HTTP API v2 -> functions/webhook), topics ${TOPICS.webhooks} and ${TOPICS.orders}, HMAC-SHA256 signed:
+  BODY='{"orderId":"o-1","total":42}'
+  curl -s -X POST ${gateway.url}/webhooks/${TOPICS.orders} -H 'content-type: application/json' \\
+    -H "x-signature: sha256=$(${sign})" -d "$BODY"
+
+SQS (bridge-queue -> functions/sqs -> topic ${TOPICS.sqs}; failures return, then bridge-dlq):
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${moto.endpoint} --region us-east-1 \\
+    sqs send-message --queue-url ${queueUrl} --message-body '{"hello":"sqs"}'
+
+Schedule (every ${SCHEDULE_EVERY_MS / 1000} s: NDJSON under s3://bridge-batches/incoming/ -> topic ${TOPICS.scheduled}):
+  printf '{"id":"a"}\\n{"id":"b"}\\n' > batch.ndjson
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${moto.endpoint} --region us-east-1 \\
+    s3 cp batch.ndjson s3://bridge-batches/incoming/batch.ndjson
+
+Watch a topic:
+  kcat -C -b 127.0.0.1:9092 -t ${TOPICS.orders} -f '%t/%p@%o key=%k %s\\n'
+
+Ctrl-C stops everything.`);
 
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.log('\nStopping Kafka...');
-  await cluster.stop();
+  console.log('\nStopping...');
+  clearInterval(ticker);
+  await Promise.allSettled([poller.stop(), gateway.stop()]);
+  await Promise.allSettled([cluster.stop(), moto.stop()]);
   process.exit(0);
 }
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-setInterval(() => {}, 1 << 30);
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
