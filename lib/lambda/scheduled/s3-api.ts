@@ -1,0 +1,121 @@
+import { ObjectChangedError } from './errors.ts';
+import type { S3Tag } from './object-progress.ts';
+
+/** An object as a listing shows it. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  /** As S3 returns it (quoted). */
+  etag: string;
+}
+
+/**
+ * The S3 calls the NDJSON source makes: a seam so the source's logic can be tested on an
+ * in-memory bucket, while the integration tests run it on moto through the real SDK.
+ */
+export interface S3Api {
+  /** One page of ListObjectsV2, keys in ascending UTF-8 byte order (general purpose buckets). */
+  listObjects(
+    bucket: string,
+    prefix: string,
+    continuationToken: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ objects: ListedObject[]; next: string | undefined }>;
+  /**
+   * Bytes `start` to `endInclusive` of the object, only if its ETag is still `etag`; throws
+   * ObjectChangedError when it is not.
+   */
+  getRange(
+    bucket: string,
+    key: string,
+    etag: string,
+    start: number,
+    endInclusive: number,
+    signal?: AbortSignal,
+  ): Promise<Buffer>;
+  getTags(bucket: string, key: string, signal?: AbortSignal): Promise<S3Tag[]>;
+  /** Replaces the object's whole tag set (S3 has no per-tag update). */
+  putTags(bucket: string, key: string, tags: readonly S3Tag[]): Promise<void>;
+}
+
+type S3Module = typeof import('@aws-sdk/client-s3');
+
+let loaded: Promise<{ sdk: S3Module; client: InstanceType<S3Module['S3Client']> }> | undefined;
+
+/**
+ * The S3 API over the AWS SDK v3 client. The SDK is imported on first use, so functions that do
+ * not read S3 never load it (cold start); one client per container, configured by the
+ * environment (region, credentials, AWS_ENDPOINT_URL), like every SDK client Lambda creates.
+ */
+export function sdkS3Api(): S3Api {
+  return {
+    async listObjects(bucket, prefix, continuationToken, signal) {
+      const { sdk, client } = await s3();
+      const page = await client.send(
+        new sdk.ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix === '' ? undefined : prefix,
+          ContinuationToken: continuationToken,
+        }),
+        { abortSignal: signal },
+      );
+      return {
+        objects: (page.Contents ?? []).map((o) => ({
+          key: o.Key ?? '',
+          size: o.Size ?? 0,
+          etag: o.ETag ?? '',
+        })),
+        next: page.IsTruncated ? page.NextContinuationToken : undefined,
+      };
+    },
+    async getRange(bucket, key, etag, start, endInclusive, signal) {
+      const { sdk, client } = await s3();
+      try {
+        const response = await client.send(
+          new sdk.GetObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Range: `bytes=${start}-${endInclusive}`,
+            IfMatch: etag,
+          }),
+          { abortSignal: signal },
+        );
+        return Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array(0));
+      } catch (error) {
+        if ((error as { name?: string }).name === 'PreconditionFailed') {
+          throw new ObjectChangedError(bucket, key, error);
+        }
+        throw error;
+      }
+    },
+    async getTags(bucket, key, signal) {
+      const { sdk, client } = await s3();
+      const response = await client.send(new sdk.GetObjectTaggingCommand({ Bucket: bucket, Key: key }), {
+        abortSignal: signal,
+      });
+      return (response.TagSet ?? []).map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' }));
+    },
+    async putTags(bucket, key, tags) {
+      const { sdk, client } = await s3();
+      await client.send(
+        new sdk.PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: [...tags] } }),
+      );
+    },
+  };
+}
+
+/** Forgets the container's S3 client (tests that move the endpoint). */
+export function clearS3Client(): void {
+  loaded = undefined;
+}
+
+function s3(): Promise<{ sdk: S3Module; client: InstanceType<S3Module['S3Client']> }> {
+  loaded ??= import('@aws-sdk/client-s3')
+    .then((sdk) => ({ sdk, client: new sdk.S3Client({}) }))
+    .catch((error: unknown) => {
+      // A failed load is not cached: the next call tries again.
+      loaded = undefined;
+      throw error;
+    });
+  return loaded;
+}

@@ -1,0 +1,368 @@
+import type { WriterLogger } from '../../writer/connection-options.ts';
+import type { Message } from '../../writer/message.ts';
+import type { BatchSource, SourceBatch, SourceReport } from './batch-source.ts';
+import { ConcurrentRunError, ObjectChangedError, S3SourceError } from './errors.ts';
+import { keyAt } from './message-key.ts';
+import { type LinePosition, LineSplitter, parseLine } from './ndjson-lines.ts';
+import {
+  foreignTags,
+  formatPosition,
+  MAX_OBJECT_TAGS,
+  ObjectStatus,
+  PROGRESS_TAGS,
+  progressTagSet,
+  readProgress,
+  type S3Tag,
+} from './object-progress.ts';
+import { type ListedObject, type S3Api, sdkS3Api } from './s3-api.ts';
+
+/** What the NDJSON source logs through (Powertools' Logger via `writerLoggerFrom` fits). */
+export type SourceLogger = Pick<WriterLogger, 'info' | 'warn' | 'error'>;
+
+/** Options of the S3 NDJSON source; the handler fills them from `SCHEDULE_*` and `KAFKA_TOPIC`. */
+export interface S3NdjsonSourceOptions {
+  bucket: string;
+  /** Key prefix, matched as S3 matches it; '' = the whole bucket. */
+  prefix: string;
+  /** Topic every line is written to. */
+  topic: string;
+  /** Pointer into each line's JSON for the key; no key without it. */
+  keyPointer?: { pointer: string; tokens: readonly string[] } | undefined;
+  /** Lines per batch, and so per saved position. */
+  batchSize: number;
+  /** Most objects started per run. @default no limit */
+  maxObjects?: number;
+  /** Bytes per ranged GET. */
+  chunkBytes: number;
+  /** Longest accepted line. */
+  maxLineBytes: number;
+  /** @default the AWS SDK's S3 client, loaded on first use */
+  s3?: S3Api;
+  logger?: SourceLogger;
+}
+
+/** Tag lookups run this many at a time while scanning a listing for work. */
+const TAG_LOOKAHEAD = 16;
+/** The bridge writes at most this many tags of its own (status, position, error). */
+const OWN_TAGS = 3;
+
+/** Per-object state of a run. */
+interface ObjectRun {
+  object: ListedObject;
+  uri: string;
+  /** The position tag as this run last saw or wrote it: the concurrent-run check. */
+  positionTag: string | undefined;
+  /** Set once the object is done, failed or rejected: the run moves to the next object. */
+  ended: boolean;
+}
+
+/** A line waiting to be written, with the positions around it. */
+interface PendingLine {
+  message: Message;
+  number: number;
+  before: LinePosition;
+  after: LinePosition;
+}
+
+/**
+ * NDJSON objects under an S3 prefix -> one message per non-blank line (value: the line's bytes
+ * as they are; key: `keyPointer` into its JSON; headers `ndjson-source` = `s3://bucket/key` and
+ * `ndjson-line` = its line number, so a consumer can trace, and deduplicate, every record).
+ *
+ * Objects are taken in key order. Each is read with ranged GETs of `chunkBytes` from its saved
+ * position, conditional on the ETag the run started with, so memory stays bounded whatever the
+ * object's size and a replaced object is never read half old, half new. Progress is saved as
+ * tags on the object (see object-progress.ts for why) after every acknowledged batch; the object
+ * is tagged `done` only once its last line is acknowledged. A line that is not UTF-8 JSON (or is
+ * longer than `maxLineBytes`) tags the object `failed` with the line number, after the lines
+ * before it were published; later runs skip it until an operator deletes the status tag (to
+ * retry from that line), re-uploads the object (read from its first line again), or tags it done.
+ *
+ * Delivery is at-least-once: a batch acknowledged by Kafka whose position could not be saved
+ * (S3 failure, Lambda timeout between the two) is written again by the next run. Give the
+ * function a reserved concurrency of 1: overlapping runs would publish the same lines; a run
+ * that notices another one's progress on its object stops with ConcurrentRunError.
+ */
+export class S3NdjsonSource implements BatchSource {
+  readonly resumable = true;
+  private readonly s3: S3Api;
+  private done = 0;
+  private failed = 0;
+  private resumedFrom: string | undefined;
+
+  constructor(private readonly options: S3NdjsonSourceOptions) {
+    this.s3 = options.s3 ?? sdkS3Api();
+  }
+
+  /** Objects done and failed in this run, and where it resumed earlier work. */
+  report(): SourceReport {
+    return {
+      objectsDone: this.done,
+      objectsFailed: this.failed,
+      ...(this.resumedFrom === undefined ? {} : { resumedFrom: this.resumedFrom }),
+    };
+  }
+
+  async *batches(signal: AbortSignal): AsyncGenerator<SourceBatch> {
+    const { bucket, prefix } = this.options;
+    const maxObjects = this.options.maxObjects ?? Number.POSITIVE_INFINITY;
+    let started = 0;
+    let token: string | undefined;
+    do {
+      if (signal.aborted) return;
+      const page = await this.call(`listing s3://${bucket}/${prefix}`, signal, () =>
+        this.s3.listObjects(bucket, prefix, token, signal),
+      );
+      token = page.next;
+      // Keys ending in / are the console's folder placeholders, never data.
+      const objects = page.objects.filter((o) => !o.key.endsWith('/'));
+      for (let i = 0; i < objects.length; i += TAG_LOOKAHEAD) {
+        if (signal.aborted) return;
+        const slice = objects.slice(i, i + TAG_LOOKAHEAD);
+        const tagSets = await Promise.all(slice.map((o) => this.tagsOf(o, signal)));
+        for (const [j, object] of slice.entries()) {
+          if (signal.aborted) return;
+          if (!this.needsWork(object, tagSets[j] ?? [])) continue;
+          if (started >= maxObjects) return;
+          started++;
+          yield* this.publishObject(object, signal);
+        }
+      }
+    } while (token !== undefined);
+  }
+
+  /** Whether an object's tags (as scanned) leave work to do; logs why it is skipped otherwise. */
+  private needsWork(object: ListedObject, tags: readonly S3Tag[]): boolean {
+    const progress = readProgress(tags, object.etag);
+    const uri = this.uriOf(object);
+    if (progress.state === 'done') return false;
+    if (progress.state === 'failed') {
+      this.options.logger?.warn('skipping an object marked failed until an operator clears the mark', {
+        object: uri,
+        error: progress.error,
+        clear: `delete the ${PROGRESS_TAGS.status} tag to retry from the failed line`,
+      });
+      return false;
+    }
+    if (progress.state === 'unreadable') {
+      this.options.logger?.error('skipping an object whose progress tags cannot be read', {
+        object: uri,
+        detail: progress.detail,
+      });
+      return false;
+    }
+    return true;
+  }
+
+  private async *publishObject(object: ListedObject, signal: AbortSignal): AsyncGenerator<SourceBatch> {
+    const { logger, maxLineBytes, batchSize } = this.options;
+    const uri = this.uriOf(object);
+    // Read again: the scan may be minutes old when a run gets to this object.
+    const tags = await this.tagsOf(object, signal);
+    const progress = readProgress(tags, object.etag);
+    if (progress.state !== 'new' && progress.state !== 'in-progress') return;
+    if (foreignTags(tags).length > MAX_OBJECT_TAGS - OWN_TAGS) {
+      logger?.error('skipping an object: it has too many tags of its own to hold the progress', {
+        object: uri,
+        tags: foreignTags(tags).length,
+        limit: MAX_OBJECT_TAGS - OWN_TAGS,
+      });
+      return;
+    }
+    const run: ObjectRun = {
+      object,
+      uri,
+      positionTag: tags.find((t) => t.Key === PROGRESS_TAGS.position)?.Value,
+      ended: false,
+    };
+    let consumed: LinePosition = { offset: 0, line: 0 };
+    if (progress.state === 'in-progress') {
+      consumed = { offset: progress.position.offset, line: progress.position.line };
+      if (consumed.offset > object.size) {
+        logger?.error('skipping an object whose saved position is past its end', {
+          object: uri,
+          position: run.positionTag,
+          size: object.size,
+        });
+        return;
+      }
+      this.resumedFrom ??= `${uri}#L${consumed.line + 1}`;
+      logger?.info('resuming an object', { object: uri, line: consumed.line + 1, offset: consumed.offset });
+    } else if (progress.stale) {
+      logger?.warn('the object changed since its progress was saved; reading it from the start', {
+        object: uri,
+        position: run.positionTag,
+      });
+    }
+
+    const splitter = new LineSplitter(consumed, maxLineBytes);
+    let pending: PendingLine[] = [];
+    let readOffset = consumed.offset;
+    try {
+      while (readOffset < object.size) {
+        if (signal.aborted) return;
+        const endInclusive = Math.min(object.size, readOffset + this.options.chunkBytes) - 1;
+        const from = readOffset;
+        const chunk = await this.call(`reading ${uri}`, signal, () =>
+          this.s3.getRange(this.options.bucket, object.key, object.etag, from, endInclusive, signal),
+        );
+        if (chunk.length === 0)
+          throw new S3SourceError(`reading ${uri} at byte ${from} returned nothing`, undefined);
+        readOffset += chunk.length;
+        const lines = splitter.push(chunk);
+        const last = readOffset >= object.size ? splitter.end() : undefined;
+        if (last) lines.push(last);
+        const atEnd = readOffset >= object.size;
+        for (const [index, line] of lines.entries()) {
+          const parsed = parseLine(line, maxLineBytes);
+          const before = consumed;
+          if (parsed.kind === 'malformed') {
+            if (pending.length > 0) {
+              yield this.batchOf(run, pending, before, false);
+              pending = [];
+              if (run.ended) return;
+            }
+            await this.markFailed(run, before, parsed.reason);
+            return;
+          }
+          consumed = { offset: line.end, line: line.number };
+          if (parsed.kind === 'blank') continue;
+          pending.push({
+            message: this.messageOf(run, parsed, line.number),
+            number: line.number,
+            before,
+            after: consumed,
+          });
+          // The object's last line goes with the final batch, whose commit also marks it done.
+          if (pending.length >= batchSize && !(atEnd && index === lines.length - 1)) {
+            yield this.batchOf(run, pending, consumed, false);
+            pending = [];
+            if (run.ended) return;
+          }
+        }
+      }
+      if (pending.length > 0) {
+        yield this.batchOf(run, pending, consumed, true);
+      } else {
+        await this.save(run, ObjectStatus.Done, consumed);
+        this.markedDone(run, consumed);
+      }
+    } catch (error) {
+      if (!(error instanceof ObjectChangedError)) throw error;
+      // What was published came from the old content and is kept; the new content has a new
+      // ETag, so the next run reads it from its start.
+      logger?.warn('the object changed while it was read; the next run reads the new content', {
+        object: uri,
+      });
+    }
+  }
+
+  private batchOf(run: ObjectRun, pending: PendingLine[], end: LinePosition, final: boolean): SourceBatch {
+    const lines = [...pending];
+    return {
+      messages: lines.map((l) => l.message),
+      commit: async (count = lines.length) => {
+        if (count <= 0 || run.ended) return;
+        if (count < lines.length) {
+          await this.save(run, ObjectStatus.InProgress, (lines[count - 1] as PendingLine).after);
+        } else if (final) {
+          await this.save(run, ObjectStatus.Done, end);
+          this.markedDone(run, end);
+        } else {
+          await this.save(run, ObjectStatus.InProgress, end);
+        }
+      },
+      reject: async (index, error) => {
+        const line = lines[index];
+        if (!line || run.ended) return;
+        await this.markFailed(
+          run,
+          line.before,
+          `line ${line.number} cannot be written to Kafka: ${error.message}`,
+        );
+      },
+    };
+  }
+
+  private messageOf(
+    run: ObjectRun,
+    parsed: { value: Buffer; document: unknown },
+    lineNumber: number,
+  ): Message {
+    const pointer = this.options.keyPointer;
+    return {
+      topic: this.options.topic,
+      key: pointer ? keyAt(parsed.document, pointer.tokens) : null,
+      value: parsed.value,
+      headers: { 'ndjson-source': run.uri, 'ndjson-line': String(lineNumber) },
+    };
+  }
+
+  private async markFailed(run: ObjectRun, at: LinePosition, reason: string): Promise<void> {
+    await this.save(run, ObjectStatus.Failed, at, reason);
+    run.ended = true;
+    this.failed++;
+    this.options.logger?.error(
+      'NDJSON object marked failed: the lines before the bad one are published, the rest waits for an operator',
+      {
+        object: run.uri,
+        line: at.line + 1,
+        reason,
+        clear: `fix the object, then delete its ${PROGRESS_TAGS.status} tag (retries from line ${at.line + 1}) or re-upload it (reads it from line 1)`,
+      },
+    );
+  }
+
+  private markedDone(run: ObjectRun, end: LinePosition): void {
+    run.ended = true;
+    this.done++;
+    this.options.logger?.info('NDJSON object done: every line acknowledged', {
+      object: run.uri,
+      lines: end.line,
+    });
+  }
+
+  /**
+   * Writes the object's progress tags, keeping its other tags. Reads the tags first (S3 replaces
+   * the whole set) and checks that the position is still the one this run saw last: if it moved,
+   * another invocation is publishing the same object and this run stops.
+   */
+  private async save(run: ObjectRun, status: ObjectStatus, at: LinePosition, error?: string): Promise<void> {
+    const { bucket } = this.options;
+    const { key } = run.object;
+    const current = await this.call(`reading the tags of ${run.uri}`, undefined, () =>
+      this.s3.getTags(bucket, key),
+    );
+    const found = current.find((t) => t.Key === PROGRESS_TAGS.position)?.Value;
+    if (found !== run.positionTag) throw new ConcurrentRunError(bucket, key, run.positionTag, found);
+    const position = { ...at, etag: run.object.etag };
+    const tags = progressTagSet(current, { status, position, ...(error === undefined ? {} : { error }) });
+    if (tags.length > MAX_OBJECT_TAGS) {
+      throw new S3SourceError(`${run.uri} has too many tags of its own to hold the progress`, undefined);
+    }
+    await this.call(`saving the progress of ${run.uri}`, undefined, () => this.s3.putTags(bucket, key, tags));
+    run.positionTag = formatPosition(position);
+  }
+
+  private tagsOf(object: ListedObject, signal: AbortSignal): Promise<S3Tag[]> {
+    const uri = this.uriOf(object);
+    return this.call(`reading the tags of ${uri}`, signal, () =>
+      this.s3.getTags(this.options.bucket, object.key, signal),
+    );
+  }
+
+  /** Runs an S3 call; failures become S3SourceError, except aborts and the source's own errors. */
+  private async call<T>(what: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (signal?.aborted || error instanceof ObjectChangedError || error instanceof S3SourceError)
+        throw error;
+      throw new S3SourceError(`${what} failed`, error);
+    }
+  }
+
+  private uriOf(object: ListedObject): string {
+    return `s3://${this.options.bucket}/${object.key}`;
+  }
+}

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { ObjectChangedError } from '../../../lib/lambda/scheduled/errors.ts';
+import type { S3Tag } from '../../../lib/lambda/scheduled/object-progress.ts';
+import type { ListedObject, S3Api } from '../../../lib/lambda/scheduled/s3-api.ts';
+
+interface StoredObject {
+  body: Buffer;
+  etag: string;
+  tags: S3Tag[];
+}
+
+/**
+ * One S3 bucket in memory with S3's semantics where the NDJSON source relies on them: listings
+ * sorted by key and paged, ranged GETs conditional on the ETag, an overwrite that drops the tags.
+ * For the source's corner cases; the integration tests run the same source on moto.
+ */
+export class MemoryS3 implements S3Api {
+  readonly objects = new Map<string, StoredObject>();
+  readonly calls = { list: 0, getRange: 0, getTags: 0, putTags: 0 };
+  /** Every tag set written, per key, in order. */
+  readonly tagHistory = new Map<string, S3Tag[][]>();
+  /** Called before each ranged GET: tests change the object or fail the call here. */
+  beforeGetRange: ((key: string, start: number) => void) | undefined;
+
+  constructor(
+    readonly bucket = 'data',
+    private readonly pageSize = 1000,
+  ) {}
+
+  put(key: string, body: string | Buffer, tags: S3Tag[] = []): void {
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;
+    this.objects.set(key, { body: bytes, etag, tags: [...tags] });
+  }
+
+  tags(key: string): Record<string, string> {
+    return Object.fromEntries((this.objects.get(key)?.tags ?? []).map((t) => [t.Key, t.Value]));
+  }
+
+  async listObjects(bucket: string, prefix: string, token: string | undefined) {
+    this.calls.list++;
+    this.check(bucket);
+    const keys = [...this.objects.keys()]
+      .filter((k) => k.startsWith(prefix))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const start = token === undefined ? 0 : Number(token);
+    const page = keys.slice(start, start + this.pageSize);
+    const objects: ListedObject[] = page.map((key) => {
+      const o = this.objects.get(key) as StoredObject;
+      return { key, size: o.body.length, etag: o.etag };
+    });
+    const next = start + this.pageSize < keys.length ? String(start + this.pageSize) : undefined;
+    return { objects, next };
+  }
+
+  async getRange(bucket: string, key: string, etag: string, start: number, endInclusive: number) {
+    this.calls.getRange++;
+    this.check(bucket);
+    this.beforeGetRange?.(key, start);
+    const o = this.objects.get(key);
+    if (!o || o.etag !== etag) throw new ObjectChangedError(bucket, key);
+    return Buffer.from(o.body.subarray(start, endInclusive + 1));
+  }
+
+  async getTags(bucket: string, key: string) {
+    this.calls.getTags++;
+    this.check(bucket);
+    return [...(this.objects.get(key)?.tags ?? [])];
+  }
+
+  async putTags(bucket: string, key: string, tags: readonly S3Tag[]) {
+    this.calls.putTags++;
+    this.check(bucket);
+    const o = this.objects.get(key);
+    if (!o) throw new Error(`NoSuchKey: ${key}`);
+    if (tags.length > 10) throw new Error('BadRequest: Object tags cannot be greater than 10');
+    o.tags = [...tags];
+    this.tagHistory.set(key, [...(this.tagHistory.get(key) ?? []), [...tags]]);
+  }
+
+  private check(bucket: string): void {
+    if (bucket !== this.bucket) throw new Error(`NoSuchBucket: ${bucket}`);
+  }
+}
