@@ -112,7 +112,7 @@ function webhookCore(
     try {
       request = toWebhookRequest(event);
       requestId = request.requestId ?? requestId;
-      if (requestId) logger.appendKeys({ correlation_id: requestId });
+      if (requestId) logger.setCorrelationId(requestId);
       const topic = routeWebhook(request, config);
       await verify(request);
       const message = toWebhookMessage(request, topic, config);
