@@ -1,0 +1,292 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { ConfigError } from '../../config/errors.ts';
+import { readKafkaConfig } from '../../config/kafka-config.ts';
+import { readScheduleConfig, type ScheduleConfig, ScheduleSourceKind } from '../../config/schedule-config.ts';
+import { BrokerError, MessageTooLargeError, WriteErrors } from '../../writer/errors.ts';
+import {
+  createObservability,
+  METRICS,
+  MetricUnit,
+  type Observability,
+  writerLoggerFrom,
+} from '../observability.ts';
+import { closeOnSigterm } from '../shutdown.ts';
+import { WarmWriter } from '../warm-writer.ts';
+import type { BatchSource, SourceBatch } from './batch-source.ts';
+import { createInputSource } from './input-source.ts';
+import { S3NdjsonSource, type SourceLogger } from './s3-ndjson-source.ts';
+
+/** Builds the source of one invocation from its event (the schedule's input) and the config. */
+export type SourceFactory = (event: unknown, config: ScheduleConfig, logger: SourceLogger) => BatchSource;
+
+/** Options of createScheduledHandler. */
+export interface ScheduledHandlerOptions {
+  /** Environment to read config from. @default process.env */
+  env?: Record<string, string | undefined>;
+  /** The container's Writer; built from KAFKA_* when not given. */
+  warmWriter?: WarmWriter;
+  observability?: Observability;
+  /** Replaces the source `SCHEDULE_SOURCE` names: a source, or a factory called per invocation. */
+  source?: BatchSource | SourceFactory;
+}
+
+/** What an invocation did; also logged. */
+export interface ScheduledRunSummary {
+  /** Messages Kafka acknowledged in this invocation. */
+  published: number;
+  /** S3 objects tagged done in this invocation. */
+  objectsDone: number;
+  /** S3 objects tagged failed in this invocation (bad line; see the logs). */
+  objectsFailed: number;
+  /** Where the run continued an earlier one, e.g. `s3://bucket/key#L501`. */
+  resumedFrom?: string;
+  /** The time budget ran out first: the next invocation continues. */
+  stoppedForTime: boolean;
+}
+
+/** Metric names of scheduled runs, besides the shared METRICS. */
+export const SCHEDULED_METRICS = {
+  objectsDone: 'ObjectsDone',
+  objectsFailed: 'ObjectsFailed',
+  stoppedForTime: 'StoppedForTime',
+} as const;
+
+/**
+ * The scheduled batch publisher: an EventBridge Scheduler schedule (its Input is the event) or an
+ * EventBridge cron rule ("Scheduled Event") runs a batch source and writes its messages within
+ * the invocation's time, batch by batch, committing each batch after Kafka acknowledged it.
+ *
+ * - A resumable source (S3 NDJSON) is stopped when the remaining write budget
+ *   (`KAFKA_DEADLINE_MARGIN_MS` already kept) falls below `SCHEDULE_STOP_MARGIN_MS` plus the
+ *   slowest batch so far: its progress is saved and the next invocation continues from there.
+ * - A failed write throws, after committing the leading messages Kafka did acknowledge, so
+ *   Lambda's asynchronous retries and then the function's failure destination / dead-letter queue
+ *   take over (EventBridge Scheduler invokes Lambda asynchronously; its own retry policy and DLQ
+ *   cover failures to invoke). A retried input-source event may write again what was written.
+ * - A message Kafka can never take (too large) is handed to the source's `reject`, when it has
+ *   one (S3: the object is tagged failed at that line) instead of failing every later run.
+ *
+ * Config is read once, at cold start; every problem is reported in one ConfigError.
+ *
+ * @example
+ * export const handler = createScheduledHandler();
+ */
+export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
+  const env = options.env ?? process.env;
+  const kafka = readKafkaConfig(env);
+  const schedule = readScheduleConfig(env);
+  const problems = [...kafka.problems, ...schedule.problems];
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = schedule.config;
+  const { logger, metrics } = options.observability ?? createObservability('scheduled-publisher');
+  const sourceLogger = writerLoggerFrom(logger);
+  const warmWriter = options.warmWriter ?? new WarmWriter({ config: kafka.config, logger: sourceLogger });
+  closeOnSigterm(warmWriter);
+  const sourceFor: SourceFactory =
+    typeof options.source === 'function'
+      ? options.source
+      : options.source
+        ? () => options.source as BatchSource
+        : defaultSource(kafka.config.batchBytes);
+
+  async function publish(event: unknown, context: Context): Promise<ScheduledRunSummary> {
+    const eventId = (event as { id?: unknown } | null)?.id;
+    if (typeof eventId === 'string') logger.appendKeys({ correlation_id: eventId });
+    const source = sourceFor(event, config, sourceLogger);
+    const stop = new AbortController();
+    const pace = new Pace(config.stopMarginMs);
+    // A source that cannot resume is never cut short: stopping it would drop its messages.
+    const timer = source.resumable
+      ? setTimeout(
+          () => stop.abort(new Error('time budget nearly used')),
+          pace.timeLeftMs(warmWriter.budgetMs(context)),
+        )
+      : undefined;
+    let published = 0;
+    let stoppedForTime = false;
+    const iterator = source.batches(stop.signal)[Symbol.asyncIterator]();
+    try {
+      while (true) {
+        let next: IteratorResult<SourceBatch>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          // A read the stop signal aborted: nothing was half-saved, the next run resumes.
+          if (stop.signal.aborted && source.resumable) break;
+          throw error;
+        }
+        if (next.done) break;
+        published += await writeBatch(next.value, context);
+        pace.batchEnded();
+        if (source.resumable && pace.shouldStop(warmWriter.budgetMs(context))) {
+          stoppedForTime = true;
+          break;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      // Ends the source's iteration (its finally blocks) when the loop left early.
+      await iterator.return?.().catch(() => undefined);
+    }
+    stoppedForTime ||= stop.signal.aborted;
+    const report = source.report?.() ?? { objectsDone: 0, objectsFailed: 0 };
+    const summary: ScheduledRunSummary = {
+      published,
+      objectsDone: report.objectsDone,
+      objectsFailed: report.objectsFailed,
+      ...(report.resumedFrom === undefined ? {} : { resumedFrom: report.resumedFrom }),
+      stoppedForTime,
+    };
+    metrics.addMetric(METRICS.written, MetricUnit.Count, published);
+    metrics.addMetric(SCHEDULED_METRICS.objectsDone, MetricUnit.Count, summary.objectsDone);
+    metrics.addMetric(SCHEDULED_METRICS.objectsFailed, MetricUnit.Count, summary.objectsFailed);
+    metrics.addMetric(SCHEDULED_METRICS.stoppedForTime, MetricUnit.Count, stoppedForTime ? 1 : 0);
+    logger.info(
+      stoppedForTime ? 'scheduled run stopped for time; the next one resumes' : 'scheduled run finished',
+      {
+        ...summary,
+      },
+    );
+    return summary;
+  }
+
+  /** Writes one batch and commits it; returns how many messages Kafka acknowledged. */
+  async function writeBatch(batch: SourceBatch, context: Context): Promise<number> {
+    const messages = batch.messages;
+    if (messages.length === 0) {
+      await batch.commit();
+      return 0;
+    }
+    const started = performance.now();
+    try {
+      await warmWriter.write(messages, context);
+    } catch (error) {
+      const unwritable = unwritableIndex(error, batch);
+      if (unwritable !== undefined && batch.reject)
+        return await rejectAt(batch, unwritable, error as Error, context);
+      const delivered = deliveredPrefix(error);
+      metrics.addMetric(METRICS.failed, MetricUnit.Count, messages.length - delivered);
+      // Saved first, so the retry starts after what Kafka already has.
+      if (delivered > 0) await batch.commit(delivered);
+      logger.error('writing a batch to Kafka failed; progress up to the acknowledged messages is saved', {
+        error: error instanceof Error ? error.message : String(error),
+        batch: messages.length,
+        acknowledged: delivered,
+      });
+      throw error;
+    } finally {
+      metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);
+    }
+    await batch.commit();
+    return messages.length;
+  }
+
+  /** Writes what comes before an unwritable message, commits it, then lets the source reject it. */
+  async function rejectAt(
+    batch: SourceBatch,
+    index: number,
+    error: Error,
+    context: Context,
+  ): Promise<number> {
+    const delivered = Math.min(deliveredPrefix(error), index);
+    if (index > delivered) await warmWriter.write(batch.messages.slice(delivered, index), context);
+    if (index > 0) await batch.commit(index);
+    await batch.reject?.(index, error);
+    metrics.addMetric(METRICS.failed, MetricUnit.Count, 1);
+    logger.error('a message Kafka cannot take was handed back to its source', {
+      error: error.message,
+      index,
+    });
+    return index;
+  }
+
+  return middy(publish)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+}
+
+/** The source SCHEDULE_SOURCE names. */
+function defaultSource(batchBytes: number): SourceFactory {
+  return (event, config, logger) => {
+    if (config.source.kind === ScheduleSourceKind.Input) {
+      return createInputSource(event, {
+        topic: config.topic,
+        keyPointer: config.keyPointer,
+        batchSize: config.batchSize,
+      });
+    }
+    return new S3NdjsonSource({
+      bucket: config.source.bucket,
+      prefix: config.source.prefix,
+      topic: config.topic ?? '',
+      keyPointer: config.keyPointer,
+      batchSize: config.batchSize,
+      maxObjects: config.maxObjects,
+      chunkBytes: config.chunkBytes,
+      // A line the Writer would refuse (over KAFKA_BATCH_BYTES with its key and headers) is
+      // caught while reading; a key big enough to tip it over still ends in reject().
+      maxLineBytes: Math.max(16, Math.min(config.maxLineBytes, batchBytes - 4096)),
+      logger,
+    });
+  };
+}
+
+/** How many leading messages of a failed write Kafka acknowledged. */
+function deliveredPrefix(error: unknown): number {
+  if (!(error instanceof WriteErrors)) return 0;
+  const firstFailed = error.errors.findIndex((e) => e !== undefined);
+  return firstFailed < 0 ? error.errors.length : firstFailed;
+}
+
+/** The index of a message no retry can write (too large), if that is why the write failed. */
+function unwritableIndex(error: unknown, batch: SourceBatch): number | undefined {
+  if (error instanceof MessageTooLargeError) {
+    const index = batch.messages.indexOf(error.tooLarge);
+    return index < 0 ? undefined : index;
+  }
+  if (error instanceof WriteErrors) {
+    const index = error.errors.findIndex((e) => e !== undefined);
+    const first = error.errors[index];
+    if (
+      first instanceof BrokerError &&
+      (first.code === 'MESSAGE_TOO_LARGE' || first.code === 'RECORD_LIST_TOO_LARGE')
+    ) {
+      return index;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Decides when a resumable run stops: when the write budget left is below the margin plus the
+ * slowest batch seen (reading, writing and saving one). The first batch, which also connects the
+ * Writer and loads the S3 client, counts only until a second one ends.
+ */
+class Pace {
+  private last = performance.now();
+  private first: number | undefined;
+  private slowest = 0;
+
+  constructor(private readonly marginMs: number) {}
+
+  /** Milliseconds until the stop signal should fire, for a budget of `budgetMs`. */
+  timeLeftMs(budgetMs: number): number {
+    return Math.max(0, budgetMs - this.marginMs);
+  }
+
+  batchEnded(): void {
+    const now = performance.now();
+    const took = now - this.last;
+    this.last = now;
+    if (this.first === undefined) this.first = took;
+    else this.slowest = Math.max(this.slowest, took);
+  }
+
+  shouldStop(budgetMs: number): boolean {
+    const next = this.slowest > 0 ? this.slowest : (this.first ?? 0);
+    return budgetMs < this.marginMs + next;
+  }
+}
