@@ -25,30 +25,27 @@ import { WebhookSecretError } from './signatures.ts';
 /** Problems the webhook answers with. */
 export type WebhookProblem = WebhookRejection | 'broker-unavailable' | 'internal-error';
 
+/** A problem's RFC 9457 type URI, title and status. */
+export interface ProblemType {
+  type: string;
+  title: string;
+  status: number;
+}
+
 /**
  * Each problem's type URI and title. Tag URIs (RFC 4151) name the problem without promising a
  * page to dereference, which RFC 9457 §3.1.1 allows.
  */
-export const PROBLEM_TYPES: Readonly<
-  Record<WebhookProblem, { type: string; title: string; status: number }>
-> = {
-  'topic-not-found': {
-    ...tag('topic-not-found'),
-    title: 'Unknown webhook topic',
-    status: REJECTION_STATUS['topic-not-found'],
-  },
-  'method-not-allowed': { ...tag('method-not-allowed'), title: 'Method not allowed', status: 405 },
-  'payload-too-large': { ...tag('payload-too-large'), title: 'Payload too large', status: 413 },
-  'unsupported-media-type': {
-    ...tag('unsupported-media-type'),
-    title: 'Unsupported media type',
-    status: 415,
-  },
-  'malformed-body': { ...tag('malformed-body'), title: 'Malformed body', status: 400 },
-  'missing-key': { ...tag('missing-key'), title: 'Message key missing', status: 400 },
-  'invalid-signature': { ...tag('invalid-signature'), title: 'Invalid signature', status: 401 },
-  'broker-unavailable': { ...tag('broker-unavailable'), title: 'Kafka unavailable', status: 503 },
-  'internal-error': { ...tag('internal-error'), title: 'Internal error', status: 500 },
+export const PROBLEM_TYPES: Readonly<Record<WebhookProblem, ProblemType>> = {
+  'topic-not-found': problem('topic-not-found', 'Unknown webhook topic'),
+  'method-not-allowed': problem('method-not-allowed', 'Method not allowed'),
+  'payload-too-large': problem('payload-too-large', 'Payload too large'),
+  'unsupported-media-type': problem('unsupported-media-type', 'Unsupported media type'),
+  'malformed-body': problem('malformed-body', 'Malformed body'),
+  'missing-key': problem('missing-key', 'Message key missing'),
+  'invalid-signature': problem('invalid-signature', 'Invalid signature'),
+  'broker-unavailable': problem('broker-unavailable', 'Kafka unavailable', 503),
+  'internal-error': problem('internal-error', 'Internal error', 500),
 };
 
 /** Seconds a sender is asked to wait after a 503. */
@@ -147,6 +144,10 @@ function internal(): Classified {
   };
 }
 
-function tag(name: string): { type: string } {
-  return { type: `tag:kafka-lambda-bridge,2025:webhook/${name}` };
+function problem(
+  name: WebhookProblem,
+  title: string,
+  status = REJECTION_STATUS[name as WebhookRejection],
+): ProblemType {
+  return { type: `tag:kafka-lambda-bridge,2025:webhook/${name}`, title, status };
 }
