@@ -6,7 +6,11 @@ export function uniqueTopic(prefix = 'test'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Creates a topic and waits for its leaders; returns its name. */
+/**
+ * Creates a topic and waits until every partition has a leader the brokers agree on; returns its
+ * name. kafkajs' own wait gives up on "does not host this topic-partition", which a freshly
+ * started cluster answers for a moment, so the wait here polls metadata itself.
+ */
 export async function createTopic(
   brokers: string[],
   options: {
@@ -17,6 +21,7 @@ export async function createTopic(
   } = {},
 ): Promise<string> {
   const topic = options.topic ?? uniqueTopic();
+  const partitions = options.partitions ?? 3;
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
@@ -24,13 +29,26 @@ export async function createTopic(
       topics: [
         {
           topic,
-          numPartitions: options.partitions ?? 3,
+          numPartitions: partitions,
           replicationFactor: options.replicationFactor ?? Math.min(3, brokers.length),
           configEntries: Object.entries(options.config ?? {}).map(([name, value]) => ({ name, value })),
         },
       ],
-      waitForLeaders: true,
+      waitForLeaders: false,
     });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        const ready = topics[0]?.partitions ?? [];
+        if (ready.length === partitions && ready.every((p) => p.leader >= 0 && p.partitionErrorCode === 0))
+          break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`topic ${topic} has no leaders after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } finally {
     await admin.disconnect();
   }
