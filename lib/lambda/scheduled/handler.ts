@@ -95,7 +95,15 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
   async function publish(event: unknown, context: Context): Promise<ScheduledRunSummary> {
     const eventId = (event as { id?: unknown } | null)?.id;
     if (typeof eventId === 'string') logger.appendKeys({ correlation_id: eventId });
-    const source = sourceFor(event, config, sourceLogger);
+    let source: BatchSource;
+    try {
+      source = sourceFor(event, config, sourceLogger);
+    } catch (error) {
+      logger.error('the scheduled run cannot start; nothing was written', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
     const stop = new AbortController();
     const pace = new Pace(config.stopMarginMs);
     // A source that cannot resume is never cut short: stopping it would drop its messages.
