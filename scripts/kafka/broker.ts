@@ -55,8 +55,22 @@ export class LocalKafkaCluster {
     this.root = join(CACHE_DIR, 'run', options.name);
   }
 
-  /** Formats fresh storage for every node, starts them and waits until all are registered. */
+  /**
+   * Formats fresh storage for every node, starts them and waits until all are registered. A start
+   * that loses a port race (another process's outgoing connection briefly holding one of ours)
+   * is tried once more.
+   */
   static async start(options: StartClusterOptions): Promise<LocalKafkaCluster> {
+    try {
+      return await LocalKafkaCluster.startOnce(options);
+    } catch (error) {
+      if (!String((error as Error).message).includes('Address already in use')) throw error;
+      await sleep(2000);
+      return await LocalKafkaCluster.startOnce(options);
+    }
+  }
+
+  private static async startOnce(options: StartClusterOptions): Promise<LocalKafkaCluster> {
     const layout = CLUSTER_LAYOUTS[options.name as keyof typeof CLUSTER_LAYOUTS];
     const nodeCount = options.nodeCount ?? layout?.nodeCount ?? 1;
     const basePort = options.basePort ?? layout?.basePort ?? 19092;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CreateBucketCommand, GetObjectTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { readKafkaConfig } from '../../lib/config/kafka-config.ts';
 import { InvalidScheduleInputError } from '../../lib/lambda/scheduled/errors.ts';
 import { createScheduledHandler, type ScheduledRunSummary } from '../../lib/lambda/scheduled/handler.ts';
@@ -8,7 +8,7 @@ import { type InvocationContext, WarmWriter } from '../../lib/lambda/warm-writer
 import { WriteErrors } from '../../lib/writer/errors.ts';
 import type { Message } from '../../lib/writer/message.ts';
 import type { RecordMetadata } from '../../lib/writer/writer.ts';
-import { LocalKafkaCluster, type StartClusterOptions } from '../../scripts/kafka/broker.ts';
+import { useDedicatedCluster } from '../support/dedicated-cluster.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
 import { useMoto } from '../support/moto.ts';
 import { lambdaContext } from '../support/sqs-events.ts';
@@ -216,31 +216,8 @@ describe('scheduled publishing: S3 NDJSON objects on moto and a real broker', ()
   });
 });
 
-/**
- * useDedicatedCluster with one retry. 41092-41292 lie in Linux's ephemeral port range
- * (32768-60999): an outgoing connection of another test run can hold one of them as its local port
- * for a moment, which no listening check sees and which makes the broker's bind fail. A failed
- * start has already stopped its node, so starting again is safe.
- */
-function useOwnCluster(options: StartClusterOptions): () => LocalKafkaCluster {
-  let cluster: LocalKafkaCluster | undefined;
-  beforeAll(async () => {
-    cluster = await LocalKafkaCluster.start(options).catch((error: unknown) => {
-      if (!String(error).includes('Address already in use')) throw error;
-      return LocalKafkaCluster.start(options);
-    });
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-  return () => {
-    if (!cluster) throw new Error(`dedicated cluster ${options.name} did not start`);
-    return cluster;
-  };
-}
-
 describe('scheduled publishing through a broker outage', () => {
-  const cluster = useOwnCluster({ name: 'scheduled-outage', nodeCount: 1, basePort: 41092 });
+  const cluster = useDedicatedCluster({ name: 'scheduled-outage', nodeCount: 1, basePort: 25092 });
 
   it('throws when the broker goes down mid-object, keeps what was acknowledged, and the next run resumes', async () => {
     const kafka = cluster();

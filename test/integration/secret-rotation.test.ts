@@ -20,7 +20,7 @@ import { countRecords, createTopic } from '../support/topics.ts';
 const cluster = useDedicatedCluster({
   name: 'rotation',
   nodeCount: 1,
-  basePort: 38092,
+  basePort: 24092,
   overrides: { 'connections.max.idle.ms': 2000 },
 });
 const moto = useMoto();

@@ -119,7 +119,7 @@ describe('SQS bridge on a real broker', () => {
 });
 
 describe('SQS bridge when connecting fails', () => {
-  const cluster = useDedicatedCluster({ name: 'sqs-connect', nodeCount: 1, basePort: 37092 });
+  const cluster = useDedicatedCluster({ name: 'sqs-connect', nodeCount: 1, basePort: 23092 });
 
   it('drops a Writer whose connect failed, so the next invocation connects afresh', async () => {
     const kafka = cluster();

@@ -7,7 +7,7 @@ import { createTopic } from '../../support/topics.ts';
 
 // Three brokers of this file's own (RF 3, min.insync.replicas 2), so killing one disturbs no
 // other test file.
-const cluster = useDedicatedCluster({ name: 'faults-cluster', nodeCount: 3, basePort: 33092 });
+const cluster = useDedicatedCluster({ name: 'faults-cluster', nodeCount: 3, basePort: 22092 });
 
 describe('Writer on a three-broker cluster losing a broker', () => {
   it('keeps writing with acks=all when the partition leader is killed, and loses nothing', async () => {

@@ -10,7 +10,7 @@ import { countRecords, createTopic } from '../../support/topics.ts';
 const cluster = useDedicatedCluster({
   name: 'faults-single',
   nodeCount: 1,
-  basePort: 31092,
+  basePort: 21092,
   overrides: { 'connections.max.idle.ms': 2000 },
 });
 
