@@ -1,82 +1,250 @@
 /**
- * `npm run bench`: starts a broker of its own, measures the Writer against raw kafkajs in the same
- * run, prints ratios and writes bench/results/latest.json. A benchmark, not a test: nothing here
- * asserts a timing.
+ * `npm run bench`: starts a broker of its own, then measures in one run, on the same broker with
+ * the same workload: raw kafkajs (the baseline), the Writer, the SQS and webhook Lambda paths,
+ * peer clients (kafka-go's Writer, the Java producer, librdkafka, @platformatic/kafka), and warm
+ * invocations against connect-per-invocation. Prints tables and goals, writes
+ * bench/results/latest.json and SVG charts. A benchmark, not a test: nothing asserts a timing.
  */
 import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { clearContainerWarmWriter } from '../lib/lambda/container.ts';
 import { LocalKafkaCluster } from '../scripts/kafka/broker.ts';
 import { PROJECT_ROOT } from '../scripts/kafka/paths.ts';
-import { table } from './measure.ts';
-import { singleMessageLatency, throughput } from './writer-vs-kafkajs.ts';
+import { barChart, KIND_COLORS } from './chart.ts';
+import { kafkajsContender, platformaticContender, writerContender } from './clients.ts';
+import type { Contender } from './contender.ts';
+import { oneMessagePerCall } from './invocations.ts';
+import { bigSqsInvocations, sqsContender } from './lambda-paths.ts';
+import { expectDelivered } from './offsets.ts';
+import { JAVA_PROPS, javaProducer } from './peers/java.ts';
+import { kafkaGoWriter } from './peers/kafka-go.ts';
+import { librdkafka } from './peers/kcat.ts';
+import { goalsTable, judgeGoals, latencyTable, throughputTable } from './report.ts';
+import { type Measured, round, throughputRows } from './results.ts';
+import { readSettings } from './settings.ts';
+import { alternatingRounds } from './throughput.ts';
+import { throughputWorkload } from './workload.ts';
 
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 50_000);
-const VALUE_BYTES = Number(process.env.BENCH_VALUE_BYTES ?? 256);
-const CHUNK = Number(process.env.BENCH_CHUNK ?? 1000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const PARTITIONS = 6;
+const settings = readSettings();
+const RESULTS_DIR = join(PROJECT_ROOT, 'bench', 'results');
+const started = performance.now();
+const loadBefore = loadavg();
+const skipped = (id: string) => settings.skip.has(id);
 
-const cluster = await LocalKafkaCluster.start({ name: 'bench', nodeCount: 1, basePort: 35092 });
+// BENCH_BROKERS points at a running broker instead (iterating without a 20 s broker start).
+const cluster = settings.brokers
+  ? undefined
+  : await LocalKafkaCluster.start({ name: 'bench', nodeCount: 1, basePort: 35092 });
 try {
-  const { brokers } = cluster;
+  const brokers = settings.brokers ?? (cluster as LocalKafkaCluster).brokers;
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
-  const topic = `bench-${Date.now()}`;
-  const latencyTopic = `${topic}-latency`;
+  const run = `bench-${Date.now()}`;
+  const topics = { throughput: run, single: `${run}-single`, sqs: `${run}-sqs` };
   await admin.createTopics({
-    topics: [
-      { topic, numPartitions: PARTITIONS, replicationFactor: 1 },
-      { topic: latencyTopic, numPartitions: 1, replicationFactor: 1 },
-    ],
+    topics: Object.values(topics).map((topic) => ({
+      topic,
+      numPartitions: settings.partitions,
+      replicationFactor: 1,
+    })),
     waitForLeaders: true,
   });
-  await admin.disconnect();
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  console.log(`Machine: ${machine}`);
+  const workload = throughputWorkload(settings);
+  const { messages, valueBytes, chunk, rounds, partitions } = settings;
+  const topic = topics.throughput;
+  console.log(`Machine: ${machine}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
   console.log(
-    `Throughput: ${MESSAGES} messages × ${VALUE_BYTES} B, calls of ${CHUNK}, ${PARTITIONS} partitions, acks=all, 1 broker, median of ${ROUNDS} rounds\n`,
-  );
-  const throughputRows = await throughput({
-    brokers,
-    topic,
-    messages: MESSAGES,
-    valueBytes: VALUE_BYTES,
-    chunk: CHUNK,
-    rounds: ROUNDS,
-  });
-  console.log(table(throughputRows.map((r) => ({ ...r }))));
-  const writerRow = throughputRows.find((r) => r.contender.startsWith('Writer sync (batchSize'));
-  console.log(
-    `\nWriter / raw kafkajs time: ${writerRow?.ratioToKafkajs}x (goal <= 1.05x) -> ${
-      (writerRow?.ratioToKafkajs ?? 99) <= 1.05 ? 'met' : 'MISSED'
-    }`,
+    `Throughput: ${messages.toLocaleString('en-US')} messages × ${valueBytes} B (keys key-0..key-999), calls of ${chunk}, ${partitions} partitions, acks=all, 1 broker; warm-up round, then median of ${rounds}\n`,
   );
 
-  console.log('\nSingle-message sync write latency (1000 sequential writes, first 10 dropped):\n');
-  const latencyRows = await singleMessageLatency(brokers, latencyTopic, 1000);
-  console.log(table(latencyRows.map((r) => ({ ...r }))));
+  // In-process contenders, alternating within each round.
+  const target = { brokers, topic, calls: workload.calls, chunk };
+  const builders: Array<[string, () => Promise<Contender> | Contender]> = [
+    ['kafkajs', () => kafkajsContender(target)],
+    [
+      'writer',
+      () =>
+        writerContender(target, { id: 'writer', name: `Writer sync (batchSize ${chunk})`, batchSize: chunk }),
+    ],
+    [
+      'writer-defaults',
+      () =>
+        writerContender(target, {
+          id: 'writer-defaults',
+          name: 'Writer sync (defaults: batchSize 100)',
+          note: "kafka-go's default batchSize: ten partition batches per call per partition set",
+        }),
+    ],
+    [
+      'writer-async',
+      () =>
+        writerContender(target, {
+          id: 'writer-async',
+          name: `Writer async (batchSize ${chunk}) + flush`,
+          batchSize: chunk,
+          async: true,
+        }),
+    ],
+    ['sqs-handler', () => sqsContender({ brokers, topic, messages, valueBytes, chunk })],
+    ['platformatic', () => platformaticContender(target)],
+  ];
+  const contenders: Contender[] = [];
+  for (const [id, build] of builders) if (!skipped(id)) contenders.push(await build());
+  console.log(`Running ${contenders.map((c) => c.id).join(', ')} in alternating rounds...`);
+  const measured: Measured[] = await expectDelivered(
+    admin,
+    topic,
+    contenders.length * messages * (rounds + 1),
+    'in-process contenders',
+    () => alternatingRounds(contenders, rounds),
+  );
+
+  // Peer clients, each in its own process, each checked for what reached the topic.
+  if (!skipped('kafka-go')) {
+    console.log('Running kafka-go Writer...');
+    const options = { brokers, topic, messages, valueBytes, chunk, rounds, batchTimeout: '1ms' };
+    measured.push(
+      await expectDelivered(admin, topic, messages * (rounds + 1), 'kafka-go', () => kafkaGoWriter(options)),
+    );
+  }
+  if (!skipped('java')) {
+    console.log('Running the Java producer...');
+    const props = process.env.BENCH_JAVA_PROPS?.split(' ').filter(Boolean) ?? JAVA_PROPS;
+    measured.push(
+      await expectDelivered(admin, topic, messages * (rounds + 1), 'Java producer', () =>
+        javaProducer({ brokers, topic, messages, valueBytes, rounds, props }),
+      ),
+    );
+  }
+  if (!skipped('librdkafka')) {
+    console.log('Running librdkafka (kcat)...');
+    const {
+      startupMs: _s,
+      wallMs: _w,
+      ...row
+    } = await expectDelivered(admin, topic, (messages + 1) * (rounds + 1), 'kcat', () =>
+      librdkafka({ brokers, topic, messages, valueBytes, rounds }),
+    );
+    measured.push(row);
+  }
+
+  const sqsInvocationMs: number[] = [];
+  if (!skipped('sqs-10k')) {
+    console.log(`Running ${settings.sqsRecords}-record SQS invocations...`);
+    const times = await expectDelivered(
+      admin,
+      topics.sqs,
+      settings.sqsRecords * (settings.sqsInvocations + 1),
+      'SQS invocations',
+      () =>
+        bigSqsInvocations({
+          brokers,
+          topic: topics.sqs,
+          records: settings.sqsRecords,
+          valueBytes,
+          invocations: settings.sqsInvocations,
+        }),
+    );
+    sqsInvocationMs.push(...times);
+  }
+
+  console.log('Running one message per call and connect-per-invocation...\n');
+  const latency = await oneMessagePerCall({
+    brokers,
+    topic: topics.single,
+    writes: settings.singleWrites,
+    coldInvocations: settings.coldInvocations,
+    valueBytes,
+    skip: settings.skip,
+  });
+  await clearContainerWarmWriter();
+  await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+  await admin.disconnect();
+
+  const throughput = throughputRows(measured, { messages, payloadBytes: workload.payloadBytes });
+  const goals = judgeGoals({
+    throughput,
+    latency,
+    sqsInvocationMs,
+    sqsRecords: settings.sqsRecords,
+    writerId: 'writer',
+  });
+  const loadAfter = loadavg();
+  const totalSeconds = round((performance.now() - started) / 1000, 1);
+
+  console.log(throughputTable(throughput));
+  console.log(
+    `\nOne message per call, sequential (${settings.singleWrites} warm calls each, ${settings.coldInvocations} connect-per-invocation):\n`,
+  );
+  console.log(latencyTable(latency));
+  if (sqsInvocationMs.length > 0) {
+    console.log(
+      `\n${settings.sqsRecords}-record SQS invocations (handler call -> partial batch response): ${sqsInvocationMs.map((t) => t.toFixed(0)).join(', ')} ms`,
+    );
+  }
+  console.log(`\nGoals:\n${goalsTable(goals)}`);
+  console.log(
+    `\nLoad average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}; ${totalSeconds} s in all.`,
+  );
 
   const results = {
     date: new Date().toISOString(),
     machine,
+    loadAverage: { before: loadBefore, after: loadAfter },
+    totalSeconds,
     settings: {
-      messages: MESSAGES,
-      valueBytes: VALUE_BYTES,
-      chunk: CHUNK,
-      rounds: ROUNDS,
-      partitions: PARTITIONS,
+      ...settings,
+      skip: [...settings.skip],
+      brokers: settings.brokers ?? 'own broker, 127.0.0.1:35092',
     },
-    throughput: throughputRows,
-    latency: latencyRows,
+    throughput,
+    latency,
+    sqsInvocations: { records: settings.sqsRecords, ms: sqsInvocationMs.map((t) => round(t, 1)) },
+    goals,
   };
+  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(
-    join(PROJECT_ROOT, 'bench', 'results', 'latest.json'),
-    `${JSON.stringify(results, null, 2)}\n`,
+    join(RESULTS_DIR, 'throughput.svg'),
+    barChart({
+      title: `Throughput: ${messages.toLocaleString('en-US')} × ${valueBytes} B, acks=all, ${partitions} partitions, 1 local broker`,
+      subtitle: `${machine}; ${results.date.slice(0, 10)}; bar label: time vs raw kafkajs`,
+      unit: 'messages / s (higher is better)',
+      bars: throughput.map((r) => ({
+        label: r.contender,
+        value: r.msgsPerSec,
+        annotation: `${r.msgsPerSec.toLocaleString('en-US')}  (${r.ratioToKafkajs.toFixed(2)}x)`,
+        color: KIND_COLORS[r.kind],
+      })),
+    }),
   );
-  console.log('\nWrote bench/results/latest.json');
+  await writeFile(
+    join(RESULTS_DIR, 'invocations.svg'),
+    barChart({
+      title: 'One message per invocation: mean time, sequential',
+      subtitle: `${machine}; ${results.date.slice(0, 10)}`,
+      unit: 'ms per call (lower is better)',
+      log: true,
+      bars: latency.map((r) => ({
+        label: r.contender.replace(/: .*/, ''),
+        value: r.meanMs,
+        annotation: `${r.meanMs} ms`,
+        color: r.id.includes('per-invocation')
+          ? KIND_COLORS.bad
+          : r.id.startsWith('kafkajs')
+            ? KIND_COLORS.baseline
+            : r.id.startsWith('webhook')
+              ? KIND_COLORS.lambda
+              : r.id.startsWith('platformatic')
+                ? KIND_COLORS.peer
+                : KIND_COLORS.writer,
+      })),
+    }),
+  );
+  console.log('Wrote bench/results/latest.json, throughput.svg, invocations.svg');
 } finally {
-  await cluster.stop();
+  await cluster?.stop();
 }

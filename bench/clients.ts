@@ -1,0 +1,88 @@
+/**
+ * The in-process client contenders of the throughput table: raw kafkajs (the baseline), the
+ * Writer in its three shapes, and @platformatic/kafka. Each sends the same calls, acks=all.
+ */
+import { compatibilityPartitioner, ProduceAcks, Producer } from '@platformatic/kafka';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { RequiredAcks, Writer } from '../lib/index.ts';
+import { type Contender, timedCalls } from './contender.ts';
+import type { BenchMessage } from './workload.ts';
+
+/** Where and what the contenders write. */
+export interface ClientTarget {
+  brokers: string[];
+  topic: string;
+  /** The workload, already split into calls. */
+  calls: BenchMessage[][];
+  chunk: number;
+}
+
+/** Raw kafkajs 2.2.4 `sendBatch`, one call per chunk: the floor for our overhead. */
+export async function kafkajsContender(target: ClientTarget): Promise<Contender> {
+  const kafka = new Kafka({ brokers: target.brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  return {
+    id: 'kafkajs',
+    name: 'kafkajs sendBatch (baseline)',
+    kind: 'baseline',
+    round: (onCall) =>
+      timedCalls(
+        target.calls,
+        (messages) =>
+          producer.sendBatch({ acks: RequiredAcks.All, topicMessages: [{ topic: target.topic, messages }] }),
+        onCall,
+      ),
+    close: () => producer.disconnect(),
+  };
+}
+
+/** The Writer in sync mode; `batchSize` undefined keeps its default (100, kafka-go's). */
+export async function writerContender(
+  target: ClientTarget,
+  shape: { id: string; name: string; batchSize?: number; async?: boolean; note?: string },
+): Promise<Contender> {
+  const writer = new Writer({
+    brokers: target.brokers,
+    topic: target.topic,
+    requiredAcks: RequiredAcks.All,
+    ...(shape.batchSize === undefined ? {} : { batchSize: shape.batchSize }),
+    ...(shape.async ? { async: true } : {}),
+  });
+  await writer.connect();
+  return {
+    id: shape.id,
+    name: shape.name,
+    kind: 'writer',
+    ...(shape.note ? { note: shape.note } : {}),
+    round: async (onCall) => {
+      await timedCalls(target.calls, (messages) => writer.writeMessages(messages), onCall);
+      // Async calls return once buffered: the round ends when everything is acknowledged.
+      if (shape.async) await writer.flush();
+    },
+    close: () => writer.close(),
+  };
+}
+
+/** @platformatic/kafka's Producer, one awaited `send` per chunk, Java-compatible murmur2. */
+export async function platformaticContender(target: ClientTarget): Promise<Contender> {
+  const producer = new Producer({
+    clientId: 'bench-platformatic',
+    bootstrapBrokers: target.brokers,
+    acks: ProduceAcks.ALL,
+    partitioner: compatibilityPartitioner,
+    retries: 3,
+  });
+  const calls = target.calls.map((messages) =>
+    messages.map((m) => ({ topic: target.topic, key: Buffer.from(m.key), value: m.value })),
+  );
+  // Metadata and connections come with the first send; the warm-up round absorbs them.
+  return {
+    id: 'platformatic',
+    name: '@platformatic/kafka send',
+    kind: 'peer',
+    note: 'pure JS client, Node 22',
+    round: (onCall) => timedCalls(calls, (messages) => producer.send({ messages }), onCall),
+    close: () => producer.close(),
+  };
+}

@@ -1,0 +1,108 @@
+/** Goals of issue 5 checked against a run, and the run printed as tables. */
+import { median, table } from './measure.ts';
+import { type LatencyRow, round, type ThroughputRow } from './results.ts';
+
+/** One goal, met or missed, with the numbers behind the verdict. */
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+/** What the goals are judged on. */
+export interface GoalInputs {
+  throughput: readonly ThroughputRow[];
+  latency: readonly LatencyRow[];
+  sqsInvocationMs: readonly number[];
+  sqsRecords: number;
+  writerId: string;
+}
+
+/** Judges the four goals; a goal whose contender was skipped is `met: null`. */
+export function judgeGoals(inputs: GoalInputs): Goal[] {
+  const byId = new Map(inputs.throughput.map((r) => [r.id, r]));
+  const writer = byId.get(inputs.writerId);
+  const kafkaGo = byId.get('kafka-go');
+  const warm = inputs.latency.find((r) => r.id === 'writer');
+  const cold = inputs.latency.find((r) => r.id === 'connect-per-invocation');
+  const goals: Goal[] = [];
+  goals.push({
+    goal: 'Writer time <= 1.05x raw kafkajs',
+    measured: writer ? `${writer.ratioToKafkajs}x (${writer.contender})` : 'not run',
+    met: writer ? writer.ratioToKafkajs <= 1.05 : null,
+  });
+  goals.push({
+    goal: 'Writer throughput >= kafka-go Writer',
+    measured:
+      writer && kafkaGo
+        ? `${writer.msgsPerSec.toLocaleString('en-US')} vs ${kafkaGo.msgsPerSec.toLocaleString('en-US')} msgs/s (${round(writer.msgsPerSec / kafkaGo.msgsPerSec, 2)}x)`
+        : 'not run',
+    met: writer && kafkaGo ? writer.msgsPerSec >= kafkaGo.msgsPerSec : null,
+  });
+  const speedup = warm && cold ? cold.meanMs / warm.meanMs : undefined;
+  goals.push({
+    goal: 'warm >= 20x faster per invocation than connect-per-invocation',
+    measured:
+      warm && cold && speedup !== undefined
+        ? `${round(speedup, 1)}x (${cold.meanMs} ms vs ${warm.meanMs} ms mean)`
+        : 'not run',
+    met: speedup === undefined ? null : speedup >= 20,
+  });
+  const sqs = inputs.sqsInvocationMs;
+  goals.push({
+    goal: `${inputs.sqsRecords.toLocaleString('en-US')}-record SQS invocation acknowledged in <= 1 s`,
+    measured:
+      sqs.length > 0
+        ? `median ${round(median(sqs), 1)} ms, max ${round(Math.max(...sqs), 1)} ms (${sqs.length} invocations)`
+        : 'not run',
+    met: sqs.length > 0 ? Math.max(...sqs) <= 1000 : null,
+  });
+  return goals;
+}
+
+/** The throughput table for the terminal, with footnotes for the rows that need one. */
+export function throughputTable(rows: readonly ThroughputRow[]): string {
+  const notes: string[] = [];
+  const printed = rows.map((r) => {
+    let name = r.contender;
+    if (r.note) {
+      notes.push(`[${notes.length + 1}] ${r.note}`);
+      name += ` [${notes.length}]`;
+    }
+    return {
+      contender: name,
+      'median ms': r.medianMs.toFixed(1),
+      'msgs/s': r.msgsPerSec.toLocaleString('en-US'),
+      'MB/s': r.mbPerSec.toFixed(1),
+      'p50 ms/call': r.p50Ms === null ? '-' : r.p50Ms.toFixed(2),
+      'p99 ms/call': r.p99Ms === null ? '-' : r.p99Ms.toFixed(2),
+      'time vs kafkajs': `${r.ratioToKafkajs.toFixed(2)}x`,
+    };
+  });
+  return [table(printed), '', ...notes].join('\n');
+}
+
+/** The one-message-per-call table for the terminal. */
+export function latencyTable(rows: readonly LatencyRow[]): string {
+  return table(
+    rows.map((r) => ({
+      contender: r.contender,
+      'p50 ms': r.p50Ms.toFixed(2),
+      'p99 ms': r.p99Ms.toFixed(2),
+      'mean ms': r.meanMs.toFixed(2),
+      'calls/s': r.callsPerSec.toLocaleString('en-US'),
+      'mean vs kafkajs send': `${r.ratioToKafkajs.toFixed(2)}x`,
+    })),
+  );
+}
+
+/** The goals for the terminal. */
+export function goalsTable(goals: readonly Goal[]): string {
+  return table(
+    goals.map((g) => ({
+      goal: g.goal,
+      measured: g.measured,
+      verdict: g.met === null ? 'not run' : g.met ? 'met' : 'MISSED',
+    })),
+  );
+}

@@ -1,0 +1,101 @@
+import { median, percentile } from './measure.ts';
+
+/** Who a row measures: the floor, our code, our Lambda paths, or another client. */
+export type ContenderKind = 'baseline' | 'writer' | 'lambda' | 'peer';
+
+/** One contender of the throughput table. */
+export interface ThroughputRow {
+  /** Short id (BENCH_SKIP, JSON consumers). */
+  id: string;
+  contender: string;
+  kind: ContenderKind;
+  /** Median time of one round (every message of the workload). */
+  medianMs: number;
+  msgsPerSec: number;
+  /** Payload (key + value) megabytes per second. */
+  mbPerSec: number;
+  /** Per call (or per invocation) latency, where the contender has calls. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** medianMs / raw kafkajs medianMs: below 1 is faster than the baseline. */
+  ratioToKafkajs: number;
+  note: string;
+  roundsMs: number[];
+}
+
+/** What a contender's run produced before it is compared with the baseline. */
+export interface Measured {
+  id: string;
+  contender: string;
+  kind: ContenderKind;
+  roundsMs: number[];
+  callMs: number[];
+  note?: string;
+}
+
+/** Turns measurements into table rows with rates and the ratio to the first `baseline` row. */
+export function throughputRows(
+  measured: readonly Measured[],
+  workload: { messages: number; payloadBytes: number },
+): ThroughputRow[] {
+  const baseline = measured.find((m) => m.kind === 'baseline');
+  const baselineMs = baseline ? median(baseline.roundsMs) : Number.NaN;
+  return measured.map((m) => {
+    const ms = median(m.roundsMs);
+    return {
+      id: m.id,
+      contender: m.contender,
+      kind: m.kind,
+      medianMs: round(ms, 1),
+      msgsPerSec: Math.round(workload.messages / (ms / 1000)),
+      mbPerSec: round(workload.payloadBytes / 1e6 / (ms / 1000), 1),
+      p50Ms: m.callMs.length > 0 ? round(percentile(m.callMs, 50), 2) : null,
+      p99Ms: m.callMs.length > 0 ? round(percentile(m.callMs, 99), 2) : null,
+      ratioToKafkajs: round(ms / baselineMs, 3),
+      note: m.note ?? '',
+      roundsMs: m.roundsMs.map((r) => round(r, 1)),
+    };
+  });
+}
+
+/** One contender of a sequential one-message-per-call latency run. */
+export interface LatencyRow {
+  id: string;
+  contender: string;
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  /** Sequential calls per second (1000 / mean). */
+  callsPerSec: number;
+  /** meanMs / the kafkajs `send` meanMs. */
+  ratioToKafkajs: number;
+  note: string;
+}
+
+/** Summarizes per-call samples (the first 1 % dropped as warm-up) into a latency row. */
+export function latencyRow(
+  id: string,
+  contender: string,
+  samples: readonly number[],
+  baselineMeanMs: number | undefined,
+  note = '',
+): LatencyRow {
+  const kept = samples.slice(Math.floor(samples.length / 100));
+  const mean = kept.reduce((a, b) => a + b, 0) / kept.length;
+  return {
+    id,
+    contender,
+    p50Ms: round(percentile(kept, 50), 2),
+    p99Ms: round(percentile(kept, 99), 2),
+    meanMs: round(mean, 2),
+    callsPerSec: Math.round(1000 / mean),
+    ratioToKafkajs: round(mean / (baselineMeanMs ?? mean), 2),
+    note,
+  };
+}
+
+/** Rounds to `digits` decimals. */
+export function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

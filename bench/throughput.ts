@@ -1,0 +1,35 @@
+/** Runs in-process contenders in alternating rounds, so machine drift hits every one alike. */
+import type { Contender } from './contender.ts';
+import type { Measured } from './results.ts';
+
+/**
+ * One untimed warm-up round per contender (JIT, connections, metadata), then `rounds` rounds in
+ * which every contender runs once, in turn. Contenders are closed afterwards, failures included.
+ */
+export async function alternatingRounds(
+  contenders: readonly Contender[],
+  rounds: number,
+): Promise<Measured[]> {
+  const measured = contenders.map((c) => ({
+    id: c.id,
+    contender: c.name,
+    kind: c.kind,
+    roundsMs: [] as number[],
+    callMs: [] as number[],
+    ...(c.note ? { note: c.note } : {}),
+  }));
+  try {
+    for (const contender of contenders) await contender.round(() => {});
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, contender] of contenders.entries()) {
+        const m = measured[i] as Measured;
+        const start = performance.now();
+        await contender.round((ms) => m.callMs.push(ms));
+        m.roundsMs.push(performance.now() - start);
+      }
+    }
+  } finally {
+    await Promise.allSettled(contenders.map((c) => c.close()));
+  }
+  return measured;
+}
