@@ -1,6 +1,6 @@
+import { parseJsonPointer } from '../mapping/json-pointer.ts';
 import type { Env } from './env-reader.ts';
 import { EnvReader } from './env-reader.ts';
-import { parseJsonPointer } from './webhook-config.ts';
 
 /** One `EVENTBRIDGE_TOPICS` entry: `<source>/<detail-type>` (with `*` wildcards) -> topic. */
 export interface TopicRoute {

@@ -1,3 +1,4 @@
+import { parseJsonPointer } from '../mapping/json-pointer.ts';
 import type { Env } from './env-reader.ts';
 import { EnvReader } from './env-reader.ts';
 
@@ -176,17 +177,4 @@ function readKey(r: EnvReader, signature: WebhookSignatureScheme): WebhookKeySou
       r.problem(`WEBHOOK_KEY must be header:<name>, json:<pointer>, path:<param> or none, got "${text}"`);
       return { kind: 'none' };
   }
-}
-
-/** RFC 6901: the unescaped reference tokens of a JSON pointer, or `undefined` if it is not one. */
-export function parseJsonPointer(pointer: string): string[] | undefined {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) return undefined;
-  const tokens: string[] = [];
-  for (const raw of pointer.slice(1).split('/')) {
-    // `~` may only introduce ~0 (~) or ~1 (/).
-    if (/~(?![01])/.test(raw)) return undefined;
-    tokens.push(raw.replace(/~1/g, '/').replace(/~0/g, '~'));
-  }
-  return tokens;
 }

@@ -2,7 +2,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import type { EventBridgeConfig } from '../config/eventbridge-config.ts';
 import type { Message } from '../writer/message.ts';
 import { MappingError } from './errors.ts';
-import { resolvePointer } from './webhook.ts';
+import { resolvePointer } from './json-pointer.ts';
 
 /** An EventBridge event as delivered to a Lambda target. */
 export type BridgeEvent = EventBridgeEvent<string, unknown>;

@@ -17,6 +17,7 @@
  * deliveries), `application/octet-stream`, and no Content-Type at all (read as octet-stream, as
  * RFC 9110 §8.3 allows). Anything else, multipart included, is a 415.
  */
+
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
   DELIVERY_ID_HEADERS,
@@ -25,6 +26,7 @@ import {
   type WebhookSignatureScheme,
 } from '../config/webhook-config.ts';
 import type { Message } from '../writer/message.ts';
+import { resolvePointer } from './json-pointer.ts';
 
 /** An API Gateway proxy event: HTTP API payload 2.0 or REST API payload 1.0. */
 export type ApiGatewayEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent;
@@ -286,23 +288,6 @@ function keyOf(
       );
     }
   }
-}
-
-/** Resolves RFC 6901 reference tokens; `undefined` when the path does not exist. */
-export function resolvePointer(document: unknown, tokens: readonly string[]): unknown {
-  let current: unknown = document;
-  for (const token of tokens) {
-    if (Array.isArray(current)) {
-      // Array indexes are decimal without leading zeros; `-` (past the end) never exists.
-      if (!/^(0|[1-9][0-9]*)$/.test(token)) return undefined;
-      current = current[Number(token)];
-    } else if (current !== null && typeof current === 'object' && Object.hasOwn(current, token)) {
-      current = (current as Record<string, unknown>)[token];
-    } else {
-      return undefined;
-    }
-  }
-  return current;
 }
 
 function decodeBody(body: unknown, base64: boolean): Buffer {

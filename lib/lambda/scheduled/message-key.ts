@@ -1,4 +1,4 @@
-import { resolvePointer } from '../../mapping/webhook.ts';
+import { resolvePointer } from '../../mapping/json-pointer.ts';
 
 /**
  * The key at an RFC 6901 pointer into a JSON document (`SCHEDULE_KEY`): strings as they are,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonPointer, readWebhookConfig } from '../../../lib/config/webhook-config.ts';
+import { readWebhookConfig } from '../../../lib/config/webhook-config.ts';
+import { parseJsonPointer } from '../../../lib/mapping/json-pointer.ts';
 import { STANDARD_SECRET } from './support.ts';
 
 describe('readWebhookConfig', () => {
