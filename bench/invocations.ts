@@ -10,9 +10,19 @@ import { benchWebhookHandler, invokeWebhook, webhookEvents } from './lambda-path
 import { type LatencyRow, latencyRow } from './results.ts';
 import { keyOf } from './workload.ts';
 
+/** A SASL_SSL listener (TLS + SCRAM-SHA-512), as managed Kafka (MSK, Confluent) is reached. */
+export interface SecureListener {
+  brokers: string[];
+  caPem: string;
+  username: string;
+  password: string;
+}
+
 /** What the one-message run needs. */
 export interface InvocationOptions {
   brokers: string[];
+  /** Adds the TLS + SCRAM rows: a connect there costs handshakes a loopback PLAINTEXT one does not. */
+  secure?: SecureListener;
   topic: string;
   writes: number;
   coldInvocations: number;
@@ -68,6 +78,25 @@ export async function oneMessagePerCall(options: InvocationOptions): Promise<Lat
       '',
     ]);
   }
+  const secure = options.secure;
+  const secureConnection = secure
+    ? {
+        ssl: { ca: [secure.caPem] },
+        sasl: { mechanism: 'scram-sha-512' as const, username: secure.username, password: secure.password },
+      }
+    : undefined;
+  let secureWriter: Writer | undefined;
+  if (secure && secureConnection) {
+    secureWriter = new Writer({ brokers: secure.brokers, topic, ...secureConnection });
+    await secureWriter.connect();
+    const writerTls = secureWriter;
+    warm.push([
+      'writer-tls',
+      'Writer sync, warm, TLS + SCRAM-SHA-512',
+      (i) => writerTls.writeMessages([message(i)]),
+      '',
+    ]);
+  }
   const samples = new Map(warm.map(([id]) => [id, [] as number[]]));
   // One untimed call each: connections, metadata, the webhook's cold-start work.
   for (const [, , send] of warm) await send(0);
@@ -78,7 +107,7 @@ export async function oneMessagePerCall(options: InvocationOptions): Promise<Lat
       samples.get(id)?.push(performance.now() - start);
     }
   }
-  await Promise.all([producer.disconnect(), writer.close(), platformatic?.close()]);
+  await Promise.all([producer.disconnect(), writer.close(), platformatic?.close(), secureWriter?.close()]);
 
   // The anti-pattern: everything a per-invocation client does, every invocation.
   const cold: Array<[id: string, name: string, send: Sender, note: string]> = [
@@ -107,6 +136,23 @@ export async function oneMessagePerCall(options: InvocationOptions): Promise<Lat
       'same anti-pattern with our Writer',
     ],
   ];
+  if (secure && secureConnection) {
+    cold.push([
+      'connect-per-invocation-tls',
+      'connect-per-invocation, TLS + SCRAM-SHA-512: new kafkajs producer + connect + send + disconnect',
+      async (i) => {
+        const perCall = new Kafka({
+          brokers: secure.brokers,
+          logLevel: logLevel.NOTHING,
+          ...secureConnection,
+        }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+        await perCall.connect();
+        await perCall.send({ topic, acks: RequiredAcks.All, messages: [message(i)] });
+        await perCall.disconnect();
+      },
+      'the anti-pattern as deployed against MSK/Confluent',
+    ]);
+  }
   for (const [id] of cold) samples.set(id, []);
   for (let i = 0; i < options.coldInvocations; i++) {
     for (const [id, , send] of cold) {

@@ -5,17 +5,19 @@
  * invocations against connect-per-invocation. Prints tables and goals, writes
  * bench/results/latest.json and SVG charts. A benchmark, not a test: nothing asserts a timing.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { clearContainerWarmWriter } from '../lib/lambda/container.ts';
 import { LocalKafkaCluster } from '../scripts/kafka/broker.ts';
+import { LOCAL_SASL_USERS } from '../scripts/kafka/config.ts';
 import { PROJECT_ROOT } from '../scripts/kafka/paths.ts';
+import { ensureTlsMaterial } from '../scripts/kafka/tls.ts';
 import { barChart, KIND_COLORS } from './chart.ts';
 import { kafkajsContender, platformaticContender, writerContender } from './clients.ts';
 import type { Contender } from './contender.ts';
-import { oneMessagePerCall } from './invocations.ts';
+import { oneMessagePerCall, type SecureListener } from './invocations.ts';
 import { bigSqsInvocations, sqsContender } from './lambda-paths.ts';
 import { expectDelivered } from './offsets.ts';
 import { JAVA_PROPS, javaProducer } from './peers/java.ts';
@@ -155,6 +157,7 @@ try {
   console.log('Running one message per call and connect-per-invocation...\n');
   const latency = await oneMessagePerCall({
     brokers,
+    ...(await secureListener(cluster)),
     topic: topics.single,
     writes: settings.singleWrites,
     coldInvocations: settings.coldInvocations,
@@ -247,4 +250,23 @@ try {
   console.log('Wrote bench/results/latest.json, throughput.svg, invocations.svg');
 } finally {
   await cluster?.stop();
+}
+
+/**
+ * The SASL_SSL listener of our broker, or of the one BENCH_SASL_SSL_BROKERS names (with the
+ * project's local CA and SCRAM user); none when BENCH_BROKERS is set without it.
+ */
+async function secureListener(own: LocalKafkaCluster | undefined): Promise<{ secure?: SecureListener }> {
+  const given = process.env.BENCH_SASL_SSL_BROKERS?.split(',').filter(Boolean);
+  if (!own && !given) return {};
+  const { caPemPath } = own?.tls ?? (await ensureTlsMaterial());
+  const { username, password } = LOCAL_SASL_USERS.scram;
+  return {
+    secure: {
+      brokers: given ?? (own as LocalKafkaCluster).saslSslBrokers,
+      caPem: await readFile(caPemPath, 'utf8'),
+      username,
+      password,
+    },
+  };
 }
