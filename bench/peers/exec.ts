@@ -21,12 +21,16 @@ export interface ExecResult {
 export function exec(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; timeoutMs?: number; hint?: string } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; hint?: string } = {},
 ): Promise<ExecResult> {
   const timeoutMs = options.timeoutMs ?? 180_000;
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

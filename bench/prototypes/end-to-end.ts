@@ -1,5 +1,5 @@
 /**
- * `npm run bench:encoding -- --end-to-end` (or this file directly): the Writer and the SQS handler
+ * `npm run bench:encoding:end-to-end`: the Writer and the SQS handler
  * on a real broker, each in a fresh process with kafkajs' encoder and with the prototype one
  * (install-fast-produce.ts), alternating, three processes each: the gain lib/ would see.
  */
