@@ -23,6 +23,7 @@ import { expectDelivered } from './offsets.ts';
 import { JAVA_PROPS, javaProducer } from './peers/java.ts';
 import { kafkaGoWriter } from './peers/kafka-go.ts';
 import { librdkafka } from './peers/kcat.ts';
+import { withPrototypeEncoder } from './prototypes/proposed.ts';
 import { goalsTable, judgeGoals, latencyTable, throughputTable } from './report.ts';
 import { type Measured, round, throughputRows } from './results.ts';
 import { readSettings } from './settings.ts';
@@ -132,6 +133,17 @@ try {
       librdkafka({ brokers, topic, messages, valueBytes, rounds }),
     );
     measured.push(row);
+  }
+
+  // The proposed lib/ encoder, same topic and workload, in child processes (see bench/README.md).
+  for (const contender of ['writer', 'sqs'] as const) {
+    if (skipped(`${contender}-prototype-encoder`)) continue;
+    console.log(`Running ${contender} with the proposed encoder...`);
+    measured.push(
+      await expectDelivered(admin, topic, messages * (rounds + 1), `${contender} + proposed encoder`, () =>
+        withPrototypeEncoder({ contender, brokers, topic, messages, rounds, valueBytes, chunk }),
+      ),
+    );
   }
 
   const sqsInvocationMs: number[] = [];

@@ -49,7 +49,7 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     messages: int('BENCH_MESSAGES', 50_000),
     valueBytes: int('BENCH_VALUE_BYTES', 256),
     chunk: int('BENCH_CHUNK', 1000),
-    rounds: int('BENCH_ROUNDS', 5),
+    rounds: int('BENCH_ROUNDS', 9),
     partitions: int('BENCH_PARTITIONS', 6),
     singleWrites: int('BENCH_SINGLE_WRITES', 1000),
     coldInvocations: int('BENCH_COLD_INVOCATIONS', 100),

@@ -8,17 +8,18 @@ import { clearContainerWarmWriter } from '../../lib/lambda/container.ts';
 import { benchSqsHandler, invokeSqs, sqsRecords } from '../lambda-paths.ts';
 import { throughputWorkload } from '../workload.ts';
 
-const [brokerList, topic, contender, messagesArg, roundsArg] = process.argv.slice(2);
+const [brokerList, topic, contender, messagesArg, roundsArg, valueBytesArg, chunkArg] = process.argv.slice(2);
 if (!brokerList || !topic || !contender) throw new Error('usage: rounds-child <brokers> <topic> writer|sqs');
 const brokers = brokerList.split(',');
 const messages = Number(messagesArg ?? 50_000);
 const rounds = Number(roundsArg ?? 5);
-const chunk = 1000;
+const valueBytes = Number(valueBytesArg ?? 256);
+const chunk = Number(chunkArg ?? 1000);
 
 let round: () => Promise<void>;
 let close: () => Promise<void>;
 if (contender === 'writer') {
-  const { calls } = throughputWorkload({ messages, valueBytes: 256, chunk });
+  const { calls } = throughputWorkload({ messages, valueBytes, chunk });
   const writer = new Writer({ brokers, topic, batchSize: chunk });
   await writer.connect();
   round = async () => {
@@ -27,8 +28,8 @@ if (contender === 'writer') {
   close = () => writer.close();
 } else {
   const handler = benchSqsHandler(brokers, topic);
-  const events = Array.from({ length: messages / chunk }, (_, i) => ({
-    Records: sqsRecords(chunk, 256, i * chunk),
+  const events = Array.from({ length: Math.ceil(messages / chunk) }, (_, i) => ({
+    Records: sqsRecords(Math.min(chunk, messages - i * chunk), valueBytes, i * chunk),
   }));
   round = async () => {
     for (const event of events) await invokeSqs(handler, event);
