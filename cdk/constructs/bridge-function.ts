@@ -6,6 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { bridgeBundling } from '../bundling/bridge-bundling.ts';
 import { LOCK_FILE, PROJECT_ROOT } from '../paths.ts';
 import { type KafkaBroker, type ProduceGrant, secretReadStatements } from './kafka-broker.ts';
 
@@ -89,36 +90,6 @@ const MANAGED_KEYS = new Set([
 
 /** Values that would show in plain text in the Lambda console and CloudFormation. */
 const SECRET_KEYS = new Set(['KAFKA_USERNAME', 'KAFKA_PASSWORD', 'WEBHOOK_SECRET']);
-
-/** Lets CommonJS dependencies (kafkajs) call `require` for Node built-ins inside an ES module bundle. */
-const REQUIRE_SHIM =
-  "import { createRequire as __bridgeCreateRequire } from 'node:module'; const require = __bridgeCreateRequire(import.meta.url);";
-
-/**
- * The esbuild settings of every bridge function: minified ESM with source maps for Node.js 22.
- * Left out of the bundle: the AWS SDK v3 (the nodejs22.x runtime provides it), the zstd WASM
- * fallback (Node 22.15+ has zstd in node:zlib, so it is never imported there) and, unless the
- * function authenticates with MSK IAM, the IAM signer (the library imports it only for IAM).
- */
-export function bridgeBundling(withIamSigner: boolean): nodejs.BundlingOptions {
-  return {
-    format: nodejs.OutputFormat.ESM,
-    target: 'node22',
-    minify: true,
-    sourceMap: true,
-    // Names and mappings are enough for stack traces; the sources would double the map's size.
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    externalModules: [
-      '@aws-sdk/*',
-      '@bokuweb/zstd-wasm',
-      ...(withIamSigner ? [] : ['aws-msk-iam-sasl-signer-js']),
-    ],
-    banner: REQUIRE_SHIM,
-    forceDockerBundling: false,
-    logLevel: nodejs.LogLevel.WARNING,
-  };
-}
 
 /**
  * One deployable handler as a Lambda function: NodejsFunction bundled locally by esbuild (no
