@@ -5,7 +5,8 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile, type Plugin } from 'esbuild';
 
 /** Lets CommonJS dependencies (kafkajs) call `require` inside an ES module bundle (as cdk/ does). */
 const REQUIRE_SHIM =
@@ -31,7 +32,12 @@ export interface Built {
  * in the file, parsed at init but never evaluated. With `splitting`, each dynamically imported
  * module becomes a chunk of its own that is read only when a configuration uses it.
  */
-export async function bundled(source: string, outDir: string, splitting = false): Promise<Built> {
+export async function bundled(
+  source: string,
+  outDir: string,
+  options: { splitting?: boolean; kafkajsDeep?: boolean } = {},
+): Promise<Built> {
+  const { splitting = false, kafkajsDeep = false } = options;
   const entry = join(outDir, 'index.mjs');
   await rm(outDir, { recursive: true, force: true });
   const result = await build({
@@ -53,9 +59,22 @@ export async function bundled(source: string, outDir: string, splitting = false)
     banner: { js: REQUIRE_SHIM },
     metafile: true,
     logLevel: 'error',
+    ...(kafkajsDeep ? { plugins: [kafkajsDeepImports] } : {}),
   });
   return { entry, metafile: result.metafile, ...outputBytes(result.metafile, entry) };
 }
+
+/**
+ * Resolves the bare `kafkajs` import to kafkajs-deep-shim.ts: simulates lib/ importing kafkajs'
+ * deep modules instead of its index (a proposed change; bench/ does not edit lib/).
+ */
+const kafkajsDeepImports: Plugin = {
+  name: 'kafkajs-deep-imports',
+  setup(plugin) {
+    const shim = fileURLToPath(new URL('./kafkajs-deep-shim.ts', import.meta.url));
+    plugin.onResolve({ filter: /^kafkajs$/ }, () => ({ path: shim }));
+  },
+};
 
 /** Total output bytes, and the bytes of the entry plus its static imports, transitively. */
 function outputBytes(metafile: Metafile, entry: string): { totalBytes: number; initBytes: number } {
