@@ -98,16 +98,6 @@ function suppressLookupProvider(scope: IConstruct): void {
         "CDK's AwsCustomResource provider uses AWSLambdaBasicExecutionRole to write its own logs; it runs only during deploys",
     },
     {
-      id: 'AwsSolutions-L1',
-      reason:
-        "the AwsCustomResource provider's runtime is chosen and updated by aws-cdk-lib, not by this project",
-    },
-    {
-      id: 'Serverless-LambdaLatestVersion',
-      reason:
-        "the AwsCustomResource provider's runtime is chosen and updated by aws-cdk-lib, not by this project",
-    },
-    {
       id: 'Serverless-LambdaDLQ',
       reason:
         'CloudFormation invokes the lookup synchronously and fails the deploy on error; there is nothing to queue',

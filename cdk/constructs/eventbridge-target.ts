@@ -110,7 +110,7 @@ export class EventBridgeTarget extends Construct {
       maxEventAge,
     });
 
-    acknowledgeDeadLetterQueue(this.deadLetterQueue, 'EventBridge path');
+    acknowledgeDeadLetterQueue(this.deadLetterQueue, 'EventBridge path', false);
     Validations.of(props.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:

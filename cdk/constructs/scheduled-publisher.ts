@@ -171,7 +171,7 @@ export class ScheduledPublisher extends Construct {
       maxEventAge,
     });
 
-    acknowledgeDeadLetterQueue(this.deadLetterQueue, 'scheduled path');
+    acknowledgeDeadLetterQueue(this.deadLetterQueue, 'scheduled path', false);
     Validations.of(props.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:

@@ -106,7 +106,7 @@ export class SqsBridge extends Construct {
       ...(props.maxConcurrency ? { maxConcurrency: props.maxConcurrency } : {}),
     });
     this.queue.grantConsumeMessages(props.function);
-    acknowledgeDeadLetterQueue(this.deadLetterQueue, 'SQS path');
+    acknowledgeDeadLetterQueue(this.deadLetterQueue, 'SQS path', true);
     acknowledgeSynchronousInvocation(
       props.function,
       'invoked synchronously by the SQS event source mapping: failed records return to the queue, and its redrive policy moves them to the DLQ',
