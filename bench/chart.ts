@@ -39,7 +39,6 @@ const PLOT_WIDTH = 420;
 const RIGHT = 150;
 const BAR = 22;
 const GAP = 8;
-const TOP = 64;
 
 /** Renders the chart. */
 export function barChart(options: BarChartOptions): string {
@@ -51,7 +50,9 @@ export function barChart(options: BarChartOptions): string {
     const span = Math.log10(max) - Math.log10(min);
     return LABEL_WIDTH + ((Math.log10(Math.max(v, min)) - Math.log10(min)) / span) * PLOT_WIDTH;
   };
-  const height = TOP + bars.length * (BAR + GAP) + 48;
+  // Room for the marker's label under the subtitle.
+  const top = options.marker ? 78 : 64;
+  const height = top + bars.length * (BAR + GAP) + 48;
   const width = LABEL_WIDTH + PLOT_WIDTH + RIGHT;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
@@ -60,7 +61,7 @@ export function barChart(options: BarChartOptions): string {
   ];
   if (options.subtitle) parts.push(`<text x="12" y="42" fill="#4b5563">${xml(options.subtitle)}</text>`);
   bars.forEach((bar, i) => {
-    const y = TOP + i * (BAR + GAP);
+    const y = top + i * (BAR + GAP);
     const end = x(bar.value);
     parts.push(
       `<text x="${LABEL_WIDTH - 8}" y="${y + BAR / 2 + 4}" text-anchor="end">${xml(bar.label)}</text>`,
@@ -68,16 +69,16 @@ export function barChart(options: BarChartOptions): string {
       `<text x="${(end + 6).toFixed(1)}" y="${y + BAR / 2 + 4}">${xml(bar.annotation ?? format(bar.value))}</text>`,
     );
   });
-  const axisY = TOP + bars.length * (BAR + GAP) + 4;
+  const axisY = top + bars.length * (BAR + GAP) + 4;
   parts.push(
-    `<line x1="${LABEL_WIDTH}" y1="${TOP - 6}" x2="${LABEL_WIDTH}" y2="${axisY}" stroke="#111827"/>`,
+    `<line x1="${LABEL_WIDTH}" y1="${top - 6}" x2="${LABEL_WIDTH}" y2="${axisY}" stroke="#111827"/>`,
     `<text x="${LABEL_WIDTH + PLOT_WIDTH / 2}" y="${axisY + 22}" text-anchor="middle" fill="#4b5563">${xml(options.unit)}${options.log ? ' (log scale)' : ''}</text>`,
   );
   if (options.marker) {
     const mx = x(options.marker.value).toFixed(1);
     parts.push(
-      `<line x1="${mx}" y1="${TOP - 10}" x2="${mx}" y2="${axisY}" stroke="#111827" stroke-dasharray="4 3"/>`,
-      `<text x="${mx}" y="${TOP - 14}" text-anchor="middle" fill="#111827">${xml(options.marker.label)}</text>`,
+      `<line x1="${mx}" y1="${top - 10}" x2="${mx}" y2="${axisY}" stroke="#111827" stroke-dasharray="4 3"/>`,
+      `<text x="${mx}" y="${top - 14}" text-anchor="middle" fill="#111827">${xml(options.marker.label)}</text>`,
     );
   }
   parts.push('</svg>');
