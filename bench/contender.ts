@@ -9,8 +9,11 @@ export interface Contender {
   kind: ContenderKind;
   /** What a reader must know to compare this row fairly. */
   note?: string;
-  /** Sends every message of the workload once, reporting each call's (invocation's) duration. */
-  round(onCall: (ms: number) => void): Promise<void>;
+  /**
+   * Sends every message of the workload once, reporting each call's (invocation's) duration;
+   * resolves to the round's duration (a number) when the contender timed it itself (another process).
+   */
+  round(onCall: (ms: number) => void): Promise<unknown>;
   /** Disconnects; the contender is not used afterwards. */
   close(): Promise<void>;
 }

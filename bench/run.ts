@@ -31,6 +31,18 @@ import { alternatingRounds } from './throughput.ts';
 import { throughputWorkload } from './workload.ts';
 
 const settings = readSettings();
+/** Chart labels for the one-message rows, whose table names are long. */
+const SHORT_LABELS: Record<string, string> = {
+  'kafkajs-send': 'kafkajs send (baseline)',
+  writer: 'Writer, warm',
+  'webhook-handler': 'webhook handler, warm',
+  'platformatic-send': '@platformatic/kafka send',
+  'writer-tls': 'Writer, warm, TLS + SCRAM',
+  'connect-per-invocation': 'kafkajs connect-per-invocation',
+  'writer-per-invocation': 'Writer connect-per-invocation',
+  'connect-per-invocation-tls': 'kafkajs connect-per-invocation, TLS + SCRAM',
+};
+
 const RESULTS_DIR = join(PROJECT_ROOT, 'bench', 'results');
 const started = performance.now();
 const loadBefore = loadavg();
@@ -94,6 +106,16 @@ try {
     ],
     ['sqs-handler', () => sqsContender({ brokers, topic, messages, valueBytes, chunk })],
     ['platformatic', () => platformaticContender(target)],
+    ['kafka-go', () => kafkaGoWriter({ brokers, topic, messages, valueBytes, chunk, batchTimeout: '1ms' })],
+    // The proposed lib/ encoder, in processes of their own (see bench/README.md).
+    [
+      'writer-prototype-encoder',
+      () => withPrototypeEncoder({ contender: 'writer', brokers, topic, messages, valueBytes, chunk }),
+    ],
+    [
+      'sqs-prototype-encoder',
+      () => withPrototypeEncoder({ contender: 'sqs', brokers, topic, messages, valueBytes, chunk }),
+    ],
   ];
   const contenders: Contender[] = [];
   for (const [id, build] of builders) if (!skipped(id)) contenders.push(await build());
@@ -102,18 +124,11 @@ try {
     admin,
     topic,
     contenders.length * messages * (rounds + 1),
-    'in-process contenders',
+    'alternating contenders',
     () => alternatingRounds(contenders, rounds),
   );
 
-  // Peer clients, each in its own process, each checked for what reached the topic.
-  if (!skipped('kafka-go')) {
-    console.log('Running kafka-go Writer...');
-    const options = { brokers, topic, messages, valueBytes, chunk, rounds, batchTimeout: '1ms' };
-    measured.push(
-      await expectDelivered(admin, topic, messages * (rounds + 1), 'kafka-go', () => kafkaGoWriter(options)),
-    );
-  }
+  // Streaming peers (no calls to alternate): one process each, checked for what reached the topic.
   if (!skipped('java')) {
     console.log('Running the Java producer...');
     const props = process.env.BENCH_JAVA_PROPS?.split(' ').filter(Boolean) ?? JAVA_PROPS;
@@ -133,17 +148,6 @@ try {
       librdkafka({ brokers, topic, messages, valueBytes, rounds }),
     );
     measured.push(row);
-  }
-
-  // The proposed lib/ encoder, same topic and workload, in child processes (see bench/README.md).
-  for (const contender of ['writer', 'sqs'] as const) {
-    if (skipped(`${contender}-prototype-encoder`)) continue;
-    console.log(`Running ${contender} with the proposed encoder...`);
-    measured.push(
-      await expectDelivered(admin, topic, messages * (rounds + 1), `${contender} + proposed encoder`, () =>
-        withPrototypeEncoder({ contender, brokers, topic, messages, rounds, valueBytes, chunk }),
-      ),
-    );
   }
 
   const sqsInvocationMs: number[] = [];
@@ -263,18 +267,6 @@ try {
 } finally {
   await cluster?.stop();
 }
-
-/** Chart labels for the one-message rows, whose table names are long. */
-const SHORT_LABELS: Record<string, string> = {
-  'kafkajs-send': 'kafkajs send (baseline)',
-  writer: 'Writer, warm',
-  'webhook-handler': 'webhook handler, warm',
-  'platformatic-send': '@platformatic/kafka send',
-  'writer-tls': 'Writer, warm, TLS + SCRAM',
-  'connect-per-invocation': 'kafkajs connect-per-invocation',
-  'writer-per-invocation': 'Writer connect-per-invocation',
-  'connect-per-invocation-tls': 'kafkajs connect-per-invocation, TLS + SCRAM',
-};
 
 /**
  * The SASL_SSL listener of our broker, or of the one BENCH_SASL_SSL_BROKERS names (with the

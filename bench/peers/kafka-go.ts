@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../scripts/kafka/paths.ts';
-import type { Measured } from '../results.ts';
+import type { Contender } from '../contender.ts';
+import { remoteContender } from '../remote-contender.ts';
 import { BENCH_CACHE_DIR, exec, sourceDigest } from './exec.ts';
 
 const SOURCE_DIR = join(PROJECT_ROOT, 'bench', 'peers', 'kafka-go-writer');
@@ -23,33 +24,28 @@ async function build(): Promise<string> {
   return binary;
 }
 
-/** Runs kafka-go's Writer: sync WriteMessages calls of `chunk`, one warm-up round, then `rounds`. */
+/** kafka-go's Writer as an alternating contender: sync WriteMessages calls of `chunk`. */
 export async function kafkaGoWriter(options: {
   brokers: string[];
   topic: string;
   messages: number;
   valueBytes: number;
   chunk: number;
-  rounds: number;
   batchTimeout: string;
-}): Promise<Measured> {
-  const binary = await build();
-  const { stdout } = await exec(binary, [
-    `-brokers=${options.brokers.join(',')}`,
-    `-topic=${options.topic}`,
-    `-messages=${options.messages}`,
-    `-value-bytes=${options.valueBytes}`,
-    `-chunk=${options.chunk}`,
-    `-rounds=${options.rounds}`,
-    `-batch-timeout=${options.batchTimeout}`,
-  ]);
-  const result = JSON.parse(stdout) as { roundsMs: number[]; callMs: number[] };
-  return {
+}): Promise<Contender> {
+  return remoteContender({
     id: 'kafka-go',
-    contender: `kafka-go Writer sync (BatchSize ${options.chunk}, BatchTimeout ${options.batchTimeout})`,
+    name: `kafka-go Writer sync (BatchSize ${options.chunk}, BatchTimeout ${options.batchTimeout})`,
     kind: 'peer',
-    roundsMs: result.roundsMs,
-    callMs: result.callMs,
-    note: 'segmentio/kafka-go v0.4.51, Go',
-  };
+    note: 'segmentio/kafka-go v0.4.51, Go, own process',
+    command: await build(),
+    args: [
+      `-brokers=${options.brokers.join(',')}`,
+      `-topic=${options.topic}`,
+      `-messages=${options.messages}`,
+      `-value-bytes=${options.valueBytes}`,
+      `-chunk=${options.chunk}`,
+      `-batch-timeout=${options.batchTimeout}`,
+    ],
+  });
 }

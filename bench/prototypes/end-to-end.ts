@@ -1,17 +1,17 @@
 /**
- * `npm run bench:encoding:end-to-end`: the Writer and the SQS handler
- * on a real broker, each in a fresh process with kafkajs' encoder and with the prototype one
- * (install-fast-produce.ts), alternating, three processes each: the gain lib/ would see.
+ * `npm run bench:encoding:end-to-end`: the Writer and the SQS handler on a real broker, each in
+ * its own process with kafkajs' encoder and with the prototype one (install-fast-produce.ts),
+ * rounds alternating between the four: the gain lib/ would see, in time and in CPU per message.
  */
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { LocalKafkaCluster } from '../../scripts/kafka/broker.ts';
-import { PROJECT_ROOT } from '../../scripts/kafka/paths.ts';
 import { median, table } from '../measure.ts';
-import { exec } from '../peers/exec.ts';
+import { remoteContender } from '../remote-contender.ts';
+import { alternatingRounds } from '../throughput.ts';
+import { childArgs } from './proposed.ts';
 
-const HERE = join(PROJECT_ROOT, 'bench', 'prototypes');
-const NODE = process.execPath;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const MESSAGES = 50_000;
 const given = process.env.BENCH_BROKERS?.split(',').filter(Boolean);
 const cluster = given
   ? undefined
@@ -26,47 +26,51 @@ try {
     waitForLeaders: true,
   });
 
-  const runs = new Map<string, { ms: number[]; cpu: number[] }>();
-  for (let repeat = 0; repeat < 3; repeat++) {
-    for (const contender of ['writer', 'sqs']) {
-      for (const encoder of ['kafkajs', 'prototype']) {
-        const preload = encoder === 'prototype' ? ['--import', join(HERE, 'install-fast-produce.ts')] : [];
-        const { stdout } = await exec(NODE, [
-          '--import',
-          'tsx',
-          ...preload,
-          join(HERE, 'rounds-child.ts'),
-          brokers.join(','),
-          topic,
-          contender,
-        ]);
-        const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as {
-          roundsMs: number[];
-          cpuMicrosPerMessage: number;
-        };
-        const key = `${contender}|${encoder}`;
-        const entry = runs.get(key) ?? { ms: [], cpu: [] };
-        entry.ms.push(...result.roundsMs);
-        entry.cpu.push(result.cpuMicrosPerMessage);
-        runs.set(key, entry);
-      }
+  const cpu = new Map<string, number[]>();
+  const contenders = [];
+  for (const contender of ['writer', 'sqs'] as const) {
+    for (const prototype of [false, true]) {
+      const id = `${contender}|${prototype ? 'prototype' : 'kafkajs'}`;
+      cpu.set(id, []);
+      contenders.push(
+        await remoteContender({
+          id,
+          name: id,
+          kind: contender === 'writer' ? 'writer' : 'lambda',
+          command: process.execPath,
+          args: childArgs({
+            contender,
+            prototype,
+            brokers,
+            topic,
+            messages: MESSAGES,
+            valueBytes: 256,
+            chunk: 1000,
+          }),
+          onAnswer: (answer) => cpu.get(id)?.push(Number(answer.cpuMicrosPerMessage)),
+        }),
+      );
     }
   }
+  const measured = await alternatingRounds(contenders, ROUNDS);
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin.disconnect();
+
   console.log(
-    '50,000 × 256 B in calls (invocations) of 1,000, acks=all, 6 partitions; 3 processes × 5 rounds each\n',
+    `50,000 × 256 B in calls (invocations) of 1,000, acks=all, 6 partitions; median of ${ROUNDS} rounds\n`,
   );
   console.log(
     table(
-      [...runs.entries()].map(([key, { ms, cpu }]) => {
-        const [contender, encoder] = key.split('|');
+      measured.map((m) => {
+        const [contender, encoder] = m.id.split('|');
+        const ms = median(m.roundsMs);
         return {
           contender: contender === 'writer' ? 'Writer sync (batchSize 1000)' : 'SQS handler (1,000 records)',
           encoder: encoder as string,
-          'median ms': median(ms).toFixed(1),
-          'msgs/s': Math.round(50_000 / (median(ms) / 1000)).toLocaleString('en-US'),
-          'CPU µs/msg': median(cpu).toFixed(2),
+          'median ms': ms.toFixed(1),
+          'msgs/s': Math.round(MESSAGES / (ms / 1000)).toLocaleString('en-US'),
+          // The warm-up round's CPU (JIT, connecting) is left out.
+          'CPU µs/msg': median((cpu.get(m.id) ?? []).slice(1)).toFixed(2),
         };
       }),
     ),

@@ -1,13 +1,14 @@
-// Command kafka-go-writer measures segmentio/kafka-go's Writer the way bench/ measures ours: the
+// Command kafka-go-writer runs segmentio/kafka-go's Writer as a contender of bench/run.ts: the
 // same messages (values of -value-bytes, keys "key-<i mod 1000>"), written in synchronous
 // WriteMessages calls of -chunk, acks=all, Murmur2Balancer (the Java/kafkajs partitioner, as the
-// TypeScript Writer's default). One warm-up round, then -rounds timed rounds.
+// TypeScript Writer's default).
 //
-// Output: one JSON object on stdout: {"roundsMs":[...],"callMs":[...]} (every call of every timed
-// round, for p50/p99), or the error on stderr and exit status 1.
+// Protocol (bench/remote-contender.ts): prints "ready"; for each "round" line on stdin it writes
+// every message once and prints {"ms": <round>, "callMs": [<each call>]}; exits when stdin ends.
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -25,7 +26,6 @@ func main() {
 	messages := flag.Int("messages", 50000, "messages per round")
 	valueBytes := flag.Int("value-bytes", 256, "bytes per value")
 	chunk := flag.Int("chunk", 1000, "messages per WriteMessages call")
-	rounds := flag.Int("rounds", 5, "timed rounds after one warm-up round")
 	batchTimeout := flag.Duration("batch-timeout", time.Millisecond, "Writer.BatchTimeout")
 	flag.Parse()
 	if *topic == "" {
@@ -54,8 +54,18 @@ func main() {
 	defer w.Close()
 
 	ctx := context.Background()
-	var roundsMs, callMs []float64
-	for round := 0; round <= *rounds; round++ {
+	out := bufio.NewWriter(os.Stdout)
+	say := func(line string) {
+		out.WriteString(line + "\n")
+		out.Flush()
+	}
+	say("ready")
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if in.Text() != "round" {
+			fail(fmt.Errorf("unknown command %q", in.Text()))
+		}
+		callMs := make([]float64, 0, len(msgs) / *chunk + 1)
 		start := time.Now()
 		for offset := 0; offset < len(msgs); offset += *chunk {
 			end := min(offset+*chunk, len(msgs))
@@ -63,16 +73,11 @@ func main() {
 			if err := w.WriteMessages(ctx, msgs[offset:end]...); err != nil {
 				fail(err)
 			}
-			if round > 0 {
-				callMs = append(callMs, ms(time.Since(callStart)))
-			}
+			callMs = append(callMs, ms(time.Since(callStart)))
 		}
-		if round > 0 {
-			roundsMs = append(roundsMs, ms(time.Since(start)))
-		}
+		answer, _ := json.Marshal(map[string]any{"ms": ms(time.Since(start)), "callMs": callMs})
+		say(string(answer))
 	}
-	out, _ := json.Marshal(map[string][]float64{"roundsMs": roundsMs, "callMs": callMs})
-	fmt.Println(string(out))
 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
