@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Acknowledgment, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
@@ -58,8 +58,10 @@ beforeAll(async () => {
       // Expected: nothing is acknowledged, so the validation fails; the report says why.
     }
     const reportPath = join(outdir, 'validation-report.json');
-    if (!existsSync(reportPath)) continue;
-    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as {
+    const text = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : undefined;
+    rmSync(outdir, { recursive: true, force: true });
+    if (text === undefined) continue;
+    const report = JSON.parse(text) as {
       pluginReports: {
         violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
       }[];

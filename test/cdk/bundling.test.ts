@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Sha256 as JsSha256 } from '@aws-crypto/sha256-js';
@@ -115,5 +115,6 @@ describe('MSK IAM signer as bundled', () => {
     const [expected, actual] = [await sign(original), await sign(aliased)];
     expect(Buffer.from(expected, 'base64url').toString()).toContain('X-Amz-Signature=');
     expect(actual).toBe(expected);
+    await rm(dir, { recursive: true, force: true });
   });
 });

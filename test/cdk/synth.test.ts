@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCfnLint } from '../../scripts/cfn-lint/install.ts';
 import { type CfnLintFinding, lintTemplates } from '../../scripts/cfn-lint/lint.ts';
 import { buildBridge, IAM_MODES, MODE_NAMES, MODES, type ModeName, tempDir } from './support.ts';
@@ -65,6 +65,10 @@ beforeAll(async () => {
     synthesized.set(shape, { outdir, template: join(outdir, stack.templateFile), violations });
   }
 }, 600_000);
+
+afterAll(() => {
+  for (const { outdir } of synthesized.values()) rmSync(outdir, { recursive: true, force: true });
+});
 
 describe.each(Object.keys(SHAPES))('synth: %s', (shape) => {
   it('synthesizes offline with local esbuild bundling', () => {
