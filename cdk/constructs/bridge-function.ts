@@ -113,6 +113,12 @@ export class BridgeFunction extends Construct {
         `BridgeFunction ${id}: produce.topics is empty; name the topics the function writes to`,
       );
     }
+    if (props.produce.idempotent && (props.kafka?.acks ?? 'all') !== 'all') {
+      // The library refuses this at cold start (KAFKA_IDEMPOTENT=true needs KAFKA_ACKS=all); fail at synth instead.
+      throw new Error(
+        `BridgeFunction ${id}: an idempotent producer needs kafka.acks 'all', got '${props.kafka?.acks}'`,
+      );
+    }
     const memorySize = props.memorySize ?? 512;
     if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
       throw new Error(`BridgeFunction ${id}: memorySize must be 128-10240 MB, got ${memorySize}`);

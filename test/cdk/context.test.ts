@@ -87,6 +87,12 @@ describe('stack props checks', () => {
     ).toThrow(/sends credentials; it needs tls/);
   });
 
+  it('refuses an idempotent producer without acks=all, which the functions would refuse at cold start', () => {
+    expect(() => buildBridge({ idempotent: 'true', acks: 'one' })).toThrow(
+      /idempotent producer needs kafka.acks 'all'/,
+    );
+  });
+
   it('refuses an empty MSK mechanism list', () => {
     expect(() => buildBridge({ brokerMode: 'msk-provisioned', mskAuth: ',' })).toThrow(
       /authentication needs at least one of iam, scram/,
