@@ -20,7 +20,7 @@ import type { Contender } from './contender.ts';
 import { oneMessagePerCall, type SecureListener } from './invocations.ts';
 import { bigSqsInvocations, sqsContender } from './lambda-paths.ts';
 import { expectDelivered } from './offsets.ts';
-import { JAVA_PROPS, javaProducer } from './peers/java.ts';
+import { JAVA_PROPS, javaProducer, javaRecordsPerRound } from './peers/java.ts';
 import { kafkaGoWriter } from './peers/kafka-go.ts';
 import { librdkafka } from './peers/kcat.ts';
 import { withPrototypeEncoder } from './prototypes/proposed.ts';
@@ -57,7 +57,7 @@ try {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const run = `bench-${Date.now()}`;
-  const topics = { throughput: run, single: `${run}-single`, sqs: `${run}-sqs` };
+  const topics = { throughput: run, single: `${run}-single`, sqs: `${run}-sqs`, probe: `${run}-probe` };
   await admin.createTopics({
     topics: Object.values(topics).map((topic) => ({
       topic,
@@ -107,6 +107,18 @@ try {
     ['sqs-handler', () => sqsContender({ brokers, topic, messages, valueBytes, chunk })],
     ['platformatic', () => platformaticContender(target)],
     ['kafka-go', () => kafkaGoWriter({ brokers, topic, messages, valueBytes, chunk, batchTimeout: '1ms' })],
+    [
+      'java',
+      () =>
+        javaProducer({
+          brokers,
+          topic,
+          messages,
+          valueBytes,
+          props: process.env.BENCH_JAVA_PROPS?.split(' ').filter(Boolean) ?? JAVA_PROPS,
+        }),
+    ],
+    ['librdkafka', () => librdkafka({ brokers, topic, probeTopic: topics.probe, messages, valueBytes })],
     // The proposed lib/ encoder, in processes of their own (see bench/README.md).
     [
       'writer-prototype-encoder',
@@ -123,32 +135,11 @@ try {
   const measured: Measured[] = await expectDelivered(
     admin,
     topic,
-    contenders.length * messages * (rounds + 1),
+    contenders.reduce((sum, c) => sum + (c.id === 'java' ? javaRecordsPerRound(messages) : messages), 0) *
+      (rounds + 1),
     'alternating contenders',
     () => alternatingRounds(contenders, rounds),
   );
-
-  // Streaming peers (no calls to alternate): one process each, checked for what reached the topic.
-  if (!skipped('java')) {
-    console.log('Running the Java producer...');
-    const props = process.env.BENCH_JAVA_PROPS?.split(' ').filter(Boolean) ?? JAVA_PROPS;
-    measured.push(
-      await expectDelivered(admin, topic, messages * (rounds + 1), 'Java producer', () =>
-        javaProducer({ brokers, topic, messages, valueBytes, rounds, props }),
-      ),
-    );
-  }
-  if (!skipped('librdkafka')) {
-    console.log('Running librdkafka (kcat)...');
-    const {
-      startupMs: _s,
-      wallMs: _w,
-      ...row
-    } = await expectDelivered(admin, topic, (messages + 1) * (rounds + 1), 'kcat', () =>
-      librdkafka({ brokers, topic, messages, valueBytes, rounds }),
-    );
-    measured.push(row);
-  }
 
   const sqsInvocationMs: number[] = [];
   if (!skipped('sqs-10k')) {

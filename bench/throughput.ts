@@ -10,13 +10,12 @@ export async function alternatingRounds(
   contenders: readonly Contender[],
   rounds: number,
 ): Promise<Measured[]> {
-  const measured = contenders.map((c) => ({
+  const measured: Measured[] = contenders.map((c) => ({
     id: c.id,
     contender: c.name,
     kind: c.kind,
     roundsMs: [] as number[],
     callMs: [] as number[],
-    ...(c.note ? { note: c.note } : {}),
   }));
   try {
     for (const contender of contenders) await contender.round(() => {});
@@ -31,5 +30,9 @@ export async function alternatingRounds(
   } finally {
     await Promise.allSettled(contenders.map((c) => c.close()));
   }
+  // Read last: some notes summarize the rounds (a peer's own latency figures).
+  contenders.forEach((c, i) => {
+    if (c.note) (measured[i] as Measured).note = c.note;
+  });
   return measured;
 }

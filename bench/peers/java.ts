@@ -1,6 +1,7 @@
 /** The Java producer, through the perf tool that ships in the Kafka jars (ProducerPerformance). */
 import { ensureKafkaJars, kafkaVersion } from '../../scripts/kafka/install.ts';
-import type { Measured } from '../results.ts';
+import type { Contender } from '../contender.ts';
+import { median } from '../measure.ts';
 import { exec } from './exec.ts';
 
 /**
@@ -12,60 +13,67 @@ import { exec } from './exec.ts';
 export const JAVA_PROPS = ['acks=all', 'enable.idempotence=false', 'batch.size=1048576', 'linger.ms=5'];
 
 /**
- * Streams `(rounds + 1) * messages` records through one producer and reads the tool's steady-state
- * summary (the first `messages` records are its warm-up: JIT, connections). The Java producer has
- * no "call of 1,000": it batches a stream, so the row's time is messages / steady-state rate.
+ * One JVM per round, so Java's rounds alternate with the others: it streams `3 * messages`
+ * records, the first two thirds its warm-up (JIT, connections), and the round's time is
+ * `messages` at the tool's steady-state rate. The Java producer has no "call of 1,000": it
+ * batches a stream.
  */
 export async function javaProducer(options: {
   brokers: string[];
   topic: string;
   messages: number;
   valueBytes: number;
-  rounds: number;
   props: string[];
-}): Promise<Measured> {
+}): Promise<Contender> {
   const [libs, version] = await Promise.all([ensureKafkaJars(), kafkaVersion()]);
-  const { stdout } = await exec(
-    'java',
-    [
-      '-cp',
-      `${libs}/*`,
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--bootstrap-server',
-      options.brokers.join(','),
-      '--topic',
-      options.topic,
-      '--num-records',
-      String(options.messages * (options.rounds + 1)),
-      '--warmup-records',
-      String(options.messages),
-      '--record-size',
-      String(options.valueBytes),
-      '--throughput',
-      '-1',
-      // Keys 0..999 round-robin: 1,000 distinct keys like the others, hashed by murmur2.
-      '--key-distribution',
-      'range',
-      '--record-key-range',
-      '1000',
-      '--command-property',
-      ...options.props,
-    ],
-    { hint: 'install a Java 17+ runtime' },
-  );
-  const line = stdout.split('\n').find((l) => l.includes('steady state records sent'));
-  const match = line
-    ? /([\d.]+) records\/sec.*?([\d.]+) ms 50th, ([\d.]+) ms 95th, ([\d.]+) ms 99th/.exec(line)
-    : null;
-  if (!match) throw new Error(`ProducerPerformance printed no steady-state summary:\n${stdout}`);
-  const rate = Number(match[1]);
-  const ms = (options.messages / rate) * 1000;
+  const latency = { p50: [] as number[], p99: [] as number[] };
+  const args = [
+    '-cp',
+    `${libs}/*`,
+    'org.apache.kafka.tools.ProducerPerformance',
+    '--bootstrap-server',
+    options.brokers.join(','),
+    '--topic',
+    options.topic,
+    '--num-records',
+    String(options.messages * 3),
+    '--warmup-records',
+    String(options.messages * 2),
+    '--record-size',
+    String(options.valueBytes),
+    '--throughput',
+    '-1',
+    // Keys 0..999 round-robin: 1,000 distinct keys like the others, hashed by murmur2.
+    '--key-distribution',
+    'range',
+    '--record-key-range',
+    '1000',
+    '--command-property',
+    ...options.props,
+  ];
   return {
     id: 'java',
-    contender: 'Java producer (ProducerPerformance, streamed)',
+    name: 'Java producer (ProducerPerformance, streamed)',
     kind: 'peer',
-    roundsMs: [ms],
-    callMs: [],
-    note: `kafka-clients ${version}; no calls: per-record send->ack p50 ${match[2]} ms, p99 ${match[4]} ms; ${options.props.join(' ')}`,
+    get note() {
+      return `kafka-clients ${version}, one JVM per round (${options.messages * 2} warm-up records); no calls: per-record send->ack p50 ${median(latency.p50)} ms, p99 ${median(latency.p99)} ms (queueing included); ${options.props.join(' ')}`;
+    },
+    round: async () => {
+      const { stdout } = await exec('java', args, { hint: 'install a Java 17+ runtime' });
+      const line = stdout.split('\n').find((l) => l.includes('steady state records sent'));
+      const match = line
+        ? /([\d.]+) records\/sec.*?([\d.]+) ms 50th, ([\d.]+) ms 95th, ([\d.]+) ms 99th/.exec(line)
+        : null;
+      if (!match) throw new Error(`ProducerPerformance printed no steady-state summary:\n${stdout}`);
+      latency.p50.push(Number(match[2]));
+      latency.p99.push(Number(match[4]));
+      return (options.messages / Number(match[1])) * 1000;
+    },
+    close: async () => {},
   };
+}
+
+/** Records a Java round writes (its warm-up included), for the delivery check. */
+export function javaRecordsPerRound(messages: number): number {
+  return messages * 3;
 }
