@@ -79,13 +79,26 @@ interface Row {
   top: string;
 }
 
+/** One synthesized function bundle, before timing. */
+interface Measured {
+  variant: string;
+  fn: string;
+  entry: string;
+  iam: boolean;
+  bundle: string;
+  env: Record<string, string>;
+  withMaps: number[];
+  withoutMaps: number[];
+  outside: string[];
+}
+
 async function main(): Promise<void> {
   if (!process.versions.node.startsWith('22.')) {
     throw new Error(
       `run on Node.js 22 (the Lambda runtime), this is ${process.version}: PATH=$PWD/node_modules/.bin:$PATH`,
     );
   }
-  const rows: Row[] = [];
+  const items: Measured[] = [];
   for (const variant of VARIANTS) {
     const outdir = join(OUT_ROOT, variant.name);
     rmSync(outdir, { recursive: true, force: true });
@@ -97,39 +110,66 @@ async function main(): Promise<void> {
     const stack = addBridgeStack(app);
     app.synth();
     const template = JSON.parse(readFileSync(join(outdir, `${stack.artifactId}.template.json`), 'utf8'));
-    for (const [name, entry] of Object.entries(FUNCTION_ENTRIES) as [
-      keyof typeof FUNCTION_ENTRIES,
-      string,
-    ][]) {
+    for (const [name, entry] of Object.entries(FUNCTION_ENTRIES)) {
       // Logical ids start with the construct id the stack gives each function.
       const resource = Object.entries(template.Resources as Record<string, Resource>).find(
         ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(idOf(name)),
       )?.[1];
       const assetPath = resource?.Metadata?.['aws:asset:path'];
       if (!resource || !assetPath) throw new Error(`no bundled asset for the ${name} function`);
-      const bundle = join(outdir, assetPath, 'index.mjs');
-      const text = readFileSync(bundle, 'utf8');
-      const env = environmentOf(resource, name);
-      const timed = timeLoads(bundle, env);
-      const untimed = timeLoads(bundle, { ...env, NODE_OPTIONS: '' });
-      rows.push({
+      items.push({
         variant: variant.name,
         fn: name,
-        bytes: statSync(bundle).size,
-        gzipBytes: gzipSync(text).length,
-        loadMs: timed.median,
-        loadMsNoMaps: untimed.median,
-        outside: timed.outside,
-        signerInBundle: text.includes(SIGNER_MARK),
-        // The signer's own code requires the SDK's credential providers first thing when it runs.
-        signerLoaded: timed.outside.some(
-          (s) => s === 'aws-msk-iam-sasl-signer-js' || s.startsWith('@aws-sdk/credential-provider'),
-        ),
-        top: await largestInputs(entry, variant.auth === 'aws-iam', statSync(bundle).size),
+        entry,
+        iam: variant.auth === 'aws-iam',
+        bundle: join(outdir, assetPath, 'index.mjs'),
+        env: environmentOf(resource, name),
+        withMaps: [],
+        withoutMaps: [],
+        outside: [],
       });
     }
   }
+
+  // Round-robin over every bundle, so a busy moment of the machine slows all of them alike;
+  // two unmeasured rounds first warm the file cache.
+  for (let run = -2; run < RUNS; run++) {
+    for (const item of items) {
+      const withMaps = loadOnce(item.bundle, item.env);
+      const withoutMaps = loadOnce(item.bundle, { ...item.env, NODE_OPTIONS: '' });
+      if (run < 0) continue;
+      item.withMaps.push(withMaps.ms);
+      item.withoutMaps.push(withoutMaps.ms);
+      if (run === 0) item.outside = withMaps.outside.sort();
+    }
+  }
+
+  const rows: Row[] = [];
+  for (const item of items) {
+    const text = readFileSync(item.bundle, 'utf8');
+    const bytes = statSync(item.bundle).size;
+    rows.push({
+      variant: item.variant,
+      fn: item.fn,
+      bytes,
+      gzipBytes: gzipSync(text).length,
+      loadMs: median(item.withMaps),
+      loadMsNoMaps: median(item.withoutMaps),
+      outside: item.outside,
+      signerInBundle: text.includes(SIGNER_MARK),
+      // The signer's own code requires the SDK's credential providers first thing when it runs.
+      signerLoaded: item.outside.some(
+        (s) => s === 'aws-msk-iam-sasl-signer-js' || s.startsWith('@aws-sdk/credential-provider'),
+      ),
+      top: await largestInputs(item.entry, item.iam, bytes),
+    });
+  }
   print(rows);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 interface Resource {
@@ -160,23 +200,13 @@ function environmentOf(resource: Resource, name: string): Record<string, string>
   return env;
 }
 
-/** Median import time over RUNS fresh processes, and what the first one loaded from outside. */
-function timeLoads(bundle: string, env: Record<string, string>): { median: number; outside: string[] } {
-  const times: number[] = [];
-  let outside: string[] = [];
-  // Two unmeasured runs first, so the file cache is warm for every function alike.
-  for (let run = -2; run < RUNS; run++) {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD], {
-      env: { ...env, BUNDLE_URL: pathToFileURL(bundle).href },
-      encoding: 'utf8',
-    });
-    const result = JSON.parse(out) as { ms: number; outside: string[] };
-    if (run < 0) continue;
-    times.push(result.ms);
-    if (run === 0) outside = result.outside.sort();
-  }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)] as number, outside };
+/** One fresh process: how long `await import(bundle)` took, and what it loaded from outside. */
+function loadOnce(bundle: string, env: Record<string, string>): { ms: number; outside: string[] } {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD], {
+    env: { ...env, BUNDLE_URL: pathToFileURL(bundle).href },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as { ms: number; outside: string[] };
 }
 
 /**
