@@ -23,7 +23,7 @@ import { expectDelivered } from './offsets.ts';
 import { JAVA_PROPS, javaProducer, javaRecordsPerRound } from './peers/java.ts';
 import { kafkaGoWriter } from './peers/kafka-go.ts';
 import { librdkafka } from './peers/kcat.ts';
-import { withPrototypeEncoder } from './prototypes/proposed.ts';
+import { withPrototypeEncoder, writerOwnProcess } from './prototypes/proposed.ts';
 import { goalsTable, judgeGoals, latencyTable, throughputTable } from './report.ts';
 import { type Measured, round, throughputRows } from './results.ts';
 import { readSettings } from './settings.ts';
@@ -119,7 +119,8 @@ try {
         }),
     ],
     ['librdkafka', () => librdkafka({ brokers, topic, probeTopic: topics.probe, messages, valueBytes })],
-    // The proposed lib/ encoder, in processes of their own (see bench/README.md).
+    // The proposed lib/ encoder, in processes of their own (see bench/README.md), and its control.
+    ['writer-own-process', () => writerOwnProcess({ brokers, topic, messages, valueBytes, chunk })],
     [
       'writer-prototype-encoder',
       () => withPrototypeEncoder({ contender: 'writer', brokers, topic, messages, valueBytes, chunk }),

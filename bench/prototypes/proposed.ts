@@ -35,6 +35,27 @@ export function childArgs(options: {
   ];
 }
 
+/**
+ * The Writer in a process of its own with kafkajs' own encoder: the control for the proposed
+ * encoder's row (same process layout, only the encoder differs).
+ */
+export function writerOwnProcess(options: {
+  brokers: string[];
+  topic: string;
+  messages: number;
+  valueBytes: number;
+  chunk: number;
+}): Promise<Contender> {
+  return remoteContender({
+    id: 'writer-own-process',
+    name: `Writer sync (batchSize ${options.chunk}), own process`,
+    kind: 'writer',
+    note: 'the control for the proposed encoder: same child process, kafkajs encoder',
+    command: process.execPath,
+    args: childArgs({ ...options, contender: 'writer', prototype: false }),
+  });
+}
+
 /** The Writer or the SQS handler with the prototype encoder, as an alternating contender. */
 export function withPrototypeEncoder(options: {
   contender: 'writer' | 'sqs';
