@@ -1,5 +1,12 @@
 import type { ContenderKind } from './results.ts';
 
+/** What a contender that times itself (another process) reports for one round. */
+export interface OwnRound {
+  ms: number;
+  /** CPU time per message of the process, when it could be measured. */
+  cpuMicrosPerMessage: number | null;
+}
+
 /** An in-process contender: connected once, then asked for rounds of the same workload. */
 export interface Contender {
   /** Short id, for BENCH_SKIP and the JSON. */
@@ -11,9 +18,9 @@ export interface Contender {
   note?: string;
   /**
    * Sends every message of the workload once, reporting each call's (invocation's) duration;
-   * resolves to the round's duration (a number) when the contender timed it itself (another process).
+   * resolves to an OwnRound when the contender timed itself (another process).
    */
-  round(onCall: (ms: number) => void): Promise<unknown>;
+  round(onCall: (ms: number) => void): Promise<OwnRound | undefined | unknown>;
   /** Disconnects; the contender is not used afterwards. */
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  * contenders' and a load spike on the machine hits every contender alike.
  *
  * Protocol, one line each: the child prints `ready` once connected; for every `round` line on its
- * stdin it sends the workload once and prints `{"ms": <round>, "callMs": [<each call>]}`; it
+ * stdin it sends the workload once and prints `{"ms", "callMs": [...], "cpuMicrosPerMessage"}`; it
  * closes its clients and exits when stdin ends.
  */
 import { spawn } from 'node:child_process';
@@ -70,11 +70,15 @@ export async function remoteContender(spec: RemoteSpec): Promise<Contender> {
     ...(spec.note ? { note: spec.note } : {}),
     round: async (onCall) => {
       child.stdin.write('round\n');
-      const answer = JSON.parse(await next()) as { ms: number; callMs: number[] };
+      const answer = JSON.parse(await next()) as {
+        ms: number;
+        callMs: number[];
+        cpuMicrosPerMessage?: number;
+      };
       spec.onAnswer?.(answer);
       for (const ms of answer.callMs) onCall(ms);
       // The child's own clock: the pipe's round trip is not the contender's time.
-      return answer.ms;
+      return { ms: answer.ms, cpuMicrosPerMessage: answer.cpuMicrosPerMessage ?? null };
     },
     close: () =>
       new Promise<void>((resolve) => {

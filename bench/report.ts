@@ -82,6 +82,7 @@ export function throughputTable(rows: readonly ThroughputRow[]): string {
       'MB/s': r.mbPerSec.toFixed(1),
       'p50 ms/call': r.p50Ms === null ? '-' : r.p50Ms.toFixed(2),
       'p99 ms/call': r.p99Ms === null ? '-' : r.p99Ms.toFixed(2),
+      'CPU µs/msg': r.cpuMicrosPerMessage === null ? '-' : r.cpuMicrosPerMessage.toFixed(2),
       'time vs kafkajs': `${r.ratioToKafkajs.toFixed(2)}x`,
     };
   });

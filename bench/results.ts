@@ -17,6 +17,8 @@ export interface ThroughputRow {
   /** Per call (or per invocation) latency, where the contender has calls. */
   p50Ms: number | null;
   p99Ms: number | null;
+  /** Median CPU time (user + system) per message of the contender's process; null if unmeasured. */
+  cpuMicrosPerMessage: number | null;
   /** medianMs / raw kafkajs medianMs: below 1 is faster than the baseline. */
   ratioToKafkajs: number;
   note: string;
@@ -30,6 +32,8 @@ export interface Measured {
   kind: ContenderKind;
   roundsMs: number[];
   callMs: number[];
+  /** Per timed round, when measurable. */
+  cpuMicrosPerMessage?: number[];
   note?: string;
 }
 
@@ -51,6 +55,10 @@ export function throughputRows(
       mbPerSec: round(workload.payloadBytes / 1e6 / (ms / 1000), 1),
       p50Ms: m.callMs.length > 0 ? round(percentile(m.callMs, 50), 2) : null,
       p99Ms: m.callMs.length > 0 ? round(percentile(m.callMs, 99), 2) : null,
+      cpuMicrosPerMessage:
+        m.cpuMicrosPerMessage && m.cpuMicrosPerMessage.length > 0
+          ? round(median(m.cpuMicrosPerMessage), 2)
+          : null,
       ratioToKafkajs: round(ms / baselineMs, 3),
       note: m.note ?? '',
       roundsMs: m.roundsMs.map((r) => round(r, 1)),

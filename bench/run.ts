@@ -139,7 +139,7 @@ try {
     contenders.reduce((sum, c) => sum + (c.id === 'java' ? javaRecordsPerRound(messages) : messages), 0) *
       (rounds + 1),
     'alternating contenders',
-    () => alternatingRounds(contenders, rounds),
+    () => alternatingRounds(contenders, rounds, messages),
   );
 
   const sqsInvocationMs: number[] = [];

@@ -1,5 +1,5 @@
-/** Runs in-process contenders in alternating rounds, so machine drift hits every one alike. */
-import type { Contender } from './contender.ts';
+/** Runs contenders in alternating rounds, so machine drift hits every one alike. */
+import type { Contender, OwnRound } from './contender.ts';
 import type { Measured } from './results.ts';
 
 /**
@@ -9,22 +9,34 @@ import type { Measured } from './results.ts';
 export async function alternatingRounds(
   contenders: readonly Contender[],
   rounds: number,
+  messagesPerRound: number,
 ): Promise<Measured[]> {
-  const measured: Measured[] = contenders.map((c) => ({
+  const measured = contenders.map((c) => ({
     id: c.id,
     contender: c.name,
     kind: c.kind,
     roundsMs: [] as number[],
     callMs: [] as number[],
+    cpuMicrosPerMessage: [] as number[],
   }));
   try {
     for (const contender of contenders) await contender.round(() => {});
     for (let round = 0; round < rounds; round++) {
       for (const [i, contender] of contenders.entries()) {
-        const m = measured[i] as Measured;
+        const m = measured[i] as (typeof measured)[number];
+        const cpu = process.cpuUsage();
         const start = performance.now();
         const own = await contender.round((ms) => m.callMs.push(ms));
-        m.roundsMs.push(typeof own === 'number' ? own : performance.now() - start);
+        const wallMs = performance.now() - start;
+        if (isOwnRound(own)) {
+          m.roundsMs.push(own.ms);
+          if (own.cpuMicrosPerMessage !== null) m.cpuMicrosPerMessage.push(own.cpuMicrosPerMessage);
+        } else {
+          // JavaScript runs on one thread: while this contender runs, the process's CPU is its.
+          const used = process.cpuUsage(cpu);
+          m.roundsMs.push(wallMs);
+          m.cpuMicrosPerMessage.push((used.user + used.system) / messagesPerRound);
+        }
       }
     }
   } finally {
@@ -35,4 +47,8 @@ export async function alternatingRounds(
     if (c.note) (measured[i] as Measured).note = c.note;
   });
   return measured;
+}
+
+function isOwnRound(value: unknown): value is OwnRound {
+  return typeof value === 'object' && value !== null && typeof (value as OwnRound).ms === 'number';
 }

@@ -67,7 +67,8 @@ export async function javaProducer(options: {
       if (!match) throw new Error(`ProducerPerformance printed no steady-state summary:\n${stdout}`);
       latency.p50.push(Number(match[2]));
       latency.p99.push(Number(match[4]));
-      return (options.messages / Number(match[1])) * 1000;
+      // The JVM's CPU (JIT and GC threads, the warm-up records) is not comparable: not reported.
+      return { ms: (options.messages / Number(match[1])) * 1000, cpuMicrosPerMessage: null };
     },
     close: async () => {},
   };

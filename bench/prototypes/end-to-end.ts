@@ -52,7 +52,7 @@ try {
       );
     }
   }
-  const measured = await alternatingRounds(contenders, ROUNDS);
+  const measured = await alternatingRounds(contenders, ROUNDS, MESSAGES);
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin.disconnect();
 

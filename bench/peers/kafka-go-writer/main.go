@@ -4,7 +4,8 @@
 // TypeScript Writer's default).
 //
 // Protocol (bench/remote-contender.ts): prints "ready"; for each "round" line on stdin it writes
-// every message once and prints {"ms": <round>, "callMs": [<each call>]}; exits when stdin ends.
+// every message once and prints {"ms": <round>, "callMs": [<each call>], "cpuMicrosPerMessage":
+// <process CPU per message>}; exits when stdin ends.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -66,6 +68,7 @@ func main() {
 			fail(fmt.Errorf("unknown command %q", in.Text()))
 		}
 		callMs := make([]float64, 0, len(msgs) / *chunk + 1)
+		cpuBefore := cpuTime()
 		start := time.Now()
 		for offset := 0; offset < len(msgs); offset += *chunk {
 			end := min(offset+*chunk, len(msgs))
@@ -75,9 +78,22 @@ func main() {
 			}
 			callMs = append(callMs, ms(time.Since(callStart)))
 		}
-		answer, _ := json.Marshal(map[string]any{"ms": ms(time.Since(start)), "callMs": callMs})
+		elapsed := time.Since(start)
+		cpuMicrosPerMessage := float64((cpuTime() - cpuBefore).Microseconds()) / float64(len(msgs))
+		answer, _ := json.Marshal(map[string]any{
+			"ms": ms(elapsed), "callMs": callMs, "cpuMicrosPerMessage": cpuMicrosPerMessage,
+		})
 		say(string(answer))
 	}
+}
+
+// cpuTime is the process's user + system CPU time so far (every goroutine, GC included).
+func cpuTime() time.Duration {
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		fail(err)
+	}
+	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
