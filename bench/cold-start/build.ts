@@ -25,7 +25,8 @@ export interface Built {
 
 /**
  * The NodejsFunction-style bundle: minified ESM, node22, platform node, `module` before `main`,
- * nothing external (the SDK bundled rather than taken from the runtime).
+ * nothing external unless `external` says so (by default the SDK is bundled rather than taken
+ * from the runtime).
  *
  * Without `splitting`, one file, as NodejsFunction writes it: dynamic imports are inlined, so a
  * module the configuration does not use (the SDK for Secrets Manager, the IAM signer, codecs) is
@@ -35,9 +36,9 @@ export interface Built {
 export async function bundled(
   source: string,
   outDir: string,
-  options: { splitting?: boolean; kafkajsDeep?: boolean } = {},
+  options: { splitting?: boolean; kafkajsDeep?: boolean; external?: string[] } = {},
 ): Promise<Built> {
-  const { splitting = false, kafkajsDeep = false } = options;
+  const { splitting = false, kafkajsDeep = false, external = [] } = options;
   const entry = join(outDir, 'index.mjs');
   await rm(outDir, { recursive: true, force: true });
   const result = await build({
@@ -57,6 +58,7 @@ export async function bundled(
     minify: true,
     mainFields: ['module', 'main'],
     banner: { js: REQUIRE_SHIM },
+    external,
     metafile: true,
     logLevel: 'error',
     ...(kafkajsDeep ? { plugins: [kafkajsDeepImports] } : {}),
