@@ -93,7 +93,7 @@ const BUILDS = {
   'sdk-external': 'single file, @aws-sdk/* left to the Lambda runtime (as cdk/ bundles)',
   split: 'code-split: lazily imported modules in chunks of their own',
   'split-deep-kafkajs': 'code-split + kafkajs deep imports (proposed lib/ change, simulated)',
-  naive: 'naive: transpiled handler, packages from node_modules',
+  naive: 'transpiled handler, packages from node_modules',
 } as const;
 type BuildId = keyof typeof BUILDS;
 

@@ -1,6 +1,6 @@
 /**
  * Prototype for lib/writer (not wired in: bench/ does not edit lib/). The body of an uncompressed
- * Produce request (v3-v8, the versions kafkajs 2.2.4 negotiates with Kafka 4.x), record batches in
+ * Produce request (v3-v7, the versions kafkajs 2.2.4 speaks and negotiates with Kafka 4.x), record batches in
  * magic v2, encoded in one pass into one exact-size buffer.
  *
  * Why: kafkajs' encoder allocates a zero-filled 512-byte buffer per record and per header, grows
