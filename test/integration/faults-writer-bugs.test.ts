@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { Writer } from '../../lib/index.ts';
+import { ensureKafkaJars } from '../../scripts/kafka/install.ts';
+import { useDedicatedCluster } from '../support/dedicated-cluster.ts';
+import { consumeWithKcat } from '../support/kcat.ts';
+import { countRecords, createTopic } from '../support/topics.ts';
+
+// Two Writer bugs the fault runs of issue 5 found (docs/FAULTS.md), reduced to deterministic
+// reproductions. They FAIL until lib/writer is fixed; they stay in the default run on purpose.
+const cluster = useDedicatedCluster({ name: 'faults-bugs', nodeCount: 3, basePort: 28092 });
+
+const run = promisify(execFile);
+
+const five = (prefix: string) => Array.from({ length: 5 }, (_, i) => ({ value: `${prefix}-${i}` }));
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+describe('Writer under broker faults (bugs found by the fault runs)', () => {
+  it('BUG: an idempotent Writer never gives a batch that may have landed sequence numbers another batch reuses, so the next batch is written, not dropped as its duplicate', async () => {
+    const kafka = cluster();
+    const topic = await createTopic(kafka.brokers, { partitions: 1, replicationFactor: 3 });
+    const leader = await kafka.leaderOf(topic, 0);
+    const followers = kafka.nodeIds().filter((node) => node !== leader);
+    const w = new Writer({
+      brokers: kafka.brokers,
+      topic,
+      idempotent: true,
+      writeTimeoutMs: 1_000,
+      maxAttempts: 1,
+    });
+    try {
+      await w.writeMessages(five('warm-up'));
+      // With both followers frozen the leader appends batch A but cannot reach acks=all in time:
+      // REQUEST_TIMED_OUT, "may have been written".
+      for (const node of followers) await kafka.pauseNode(node);
+      const failed = await w.writeMessages(five('A')).catch((error: unknown) => error);
+      for (const node of followers) await kafka.resumeNode(node);
+      expect(String(failed)).toContain('REQUEST_TIMED_OUT');
+      await waitFor('A to be replicated', async () => (await countRecords(kafka.brokers, topic)) === 10);
+
+      // B has A's size; if it is sent with A's sequence numbers the broker takes it for A's retry,
+      // answers with A's offsets and never writes it.
+      const acknowledged = await w.writeMessages(five('B'));
+
+      const values = (await consumeWithKcat(kafka.brokers, topic, { count: 10, atLeast: true })).map((r) =>
+        r.value?.toString(),
+      );
+      expect(acknowledged).toHaveLength(5);
+      expect(values).toEqual(expect.arrayContaining(five('B').map((m) => m.value)));
+    } finally {
+      await w.close();
+    }
+  }, 90_000);
+
+  it('BUG: a NOT_LEADER_FOR_PARTITION answer makes the Writer refresh its metadata, so it follows a leader that moved while the old one stayed up', async () => {
+    const kafka = cluster();
+    const topic = await createTopic(kafka.brokers, { partitions: 1, replicationFactor: 3 });
+    const leader = await kafka.leaderOf(topic, 0);
+    const w = new Writer({ brokers: kafka.brokers, topic });
+    try {
+      await w.writeMessages([{ value: 'before the move' }]);
+      // What auto.leader.rebalance.enable or an operator's kafka-leader-election does: leadership
+      // moves to another replica while the old leader keeps running and answering.
+      const next = await moveLeadership(kafka.brokers, topic, leader);
+
+      const written = await w.writeMessages([{ value: 'after the move' }], { timeoutMs: 20_000 });
+
+      expect(await kafka.leaderOf(topic, 0)).toBe(next);
+      expect(written).toHaveLength(1);
+    } finally {
+      await w.close();
+    }
+  }, 90_000);
+});
+
+/** Makes another replica the preferred leader (reassignment) and elects it (Kafka's own tool). */
+async function moveLeadership(brokers: string[], topic: string, from: number): Promise<number> {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const replicas = topics[0]?.partitions[0]?.replicas ?? [];
+    const to = replicas.find((node) => node !== from) as number;
+    await admin.alterPartitionReassignments({
+      topics: [
+        {
+          topic,
+          partitionAssignment: [{ partition: 0, replicas: [to, ...replicas.filter((n) => n !== to)] }],
+        },
+      ],
+    });
+    await waitFor('the reassignment', async () => {
+      const { topics: pending } = await admin.listPartitionReassignments({});
+      return pending.length === 0;
+    });
+    const libs = await ensureKafkaJars();
+    await run('java', [
+      '-cp',
+      `${libs}/*`,
+      'org.apache.kafka.tools.LeaderElectionCommand',
+      '--bootstrap-server',
+      brokers[0] as string,
+      '--election-type',
+      'PREFERRED',
+      '--topic',
+      topic,
+      '--partition',
+      '0',
+    ]);
+    return to;
+  } finally {
+    await admin.disconnect();
+  }
+}
