@@ -70,6 +70,14 @@ export class KafkaJsTransport implements KafkaTransport {
   private sendScheduled = false;
   /** Partitions with a request in flight: one at a time each, so order and sequences hold. */
   private readonly inFlight = new Set<string>();
+  /**
+   * Idempotent Writers: per partition, the records of a batch whose outcome is unknown (it may
+   * have been written). Its retry reuses its sequence numbers, so the broker drops the duplicate;
+   * but a different batch must never get them, or the broker would take it for that retry and
+   * drop it. So before any other batch of such a partition is sent, the producer id is renewed.
+   */
+  private readonly unresolved = new Map<string, PartitionBatch['records']>();
+  private renewProducerId = false;
 
   constructor(private readonly config: KafkaJsTransportConfig) {
     const logger = createLogger({
@@ -241,6 +249,7 @@ export class KafkaJsTransport implements KafkaTransport {
       await this.connect();
       if (this.metadataStale) await this.refreshMetadata();
       else await this.cluster.refreshMetadataIfNecessary();
+      if (this.config.idempotent) await this.resolveSequences(ready);
     } catch (error) {
       const failure = error instanceof TransportError ? error : toTransportError(error, false);
       for (const pending of ready) pending.reject(failure);
@@ -272,6 +281,23 @@ export class KafkaJsTransport implements KafkaTransport {
         this.sendToLeader(this.leaderOf((group[0] as PendingBatch).batch) as number, group),
       ),
     );
+  }
+
+  /**
+   * Renews the producer id (sequences restart at 0) when a batch other than the unresolved one
+   * is about to use a partition's sequence numbers, or when the broker rejected our sequences.
+   * Retries of unresolved batches sent under the new id may then duplicate them: a duplicate,
+   * never a loss.
+   */
+  private async resolveSequences(ready: PendingBatch[]): Promise<void> {
+    for (const { batch } of ready) {
+      const pending = this.unresolved.get(partitionKey(batch));
+      if (pending !== undefined && pending !== batch.records) this.renewProducerId = true;
+    }
+    if (!this.renewProducerId) return;
+    this.renewProducerId = false;
+    this.unresolved.clear();
+    await this.eos.initProducerId();
   }
 
   private leaderOf(batch: PartitionBatch): number | undefined {
@@ -307,13 +333,14 @@ export class KafkaJsTransport implements KafkaTransport {
     }
 
     const topicData = toTopicData(group, this.eos);
+    const producerId = this.eos.getProducerId();
     const produce = broker.lookupRequest(apiKeys.Produce, protocol.requests.Produce);
     const request = produce({
       acks: options.acks,
       timeout: options.timeoutMs,
       compression: toKafkaJsCompressionType(options.compression),
       topicData,
-      producerId: this.eos.getProducerId(),
+      producerId,
       producerEpoch: this.eos.getProducerEpoch(),
     });
     // kafkajs' parse throws on the first partition error, hiding which partitions were written;
@@ -330,7 +357,7 @@ export class KafkaJsTransport implements KafkaTransport {
       if ((error as { name?: string }).name === 'KafkaJSConnectionClosedError') await broker.disconnect();
       this.metadataStale = true;
       const failure = toTransportError(error, true);
-      for (const pending of group) pending.reject(failure);
+      for (const pending of group) this.settleFailure(pending, failure);
       return;
     }
 
@@ -348,14 +375,26 @@ export class KafkaJsTransport implements KafkaTransport {
           new TransportError(`no answer for ${topic}/${partition}`, 'retriable', 'MISSING_ANSWER', true),
         );
       } else if (answer.errorCode === 0) {
-        this.eos.updateSequence(topic, partition, records.length);
+        // Under a renewed producer id the old sequences no longer count.
+        if (this.eos.getProducerId() === producerId)
+          this.eos.updateSequence(topic, partition, records.length);
+        this.unresolved.delete(partitionKey(pending.batch));
         pending.resolve({ baseOffset: answer.baseOffset });
       } else {
         const failure = toTransportError(createErrorFromCode(answer.errorCode), true);
         if (STALE_METADATA_TYPES.has(failure.code)) this.metadataStale = true;
-        pending.reject(failure);
+        if (SEQUENCE_RESET_TYPES.has(failure.code)) this.renewProducerId = true;
+        this.settleFailure(pending, failure);
       }
     }
+  }
+
+  /** Rejects a batch; one that may have been written keeps its partition's sequences reserved. */
+  private settleFailure(pending: PendingBatch, failure: TransportError): void {
+    const key = partitionKey(pending.batch);
+    // A definite refusal does not clear an earlier attempt's "may have been written".
+    if (this.config.idempotent && failure.maybeWritten) this.unresolved.set(key, pending.batch.records);
+    pending.reject(failure);
   }
 }
 
@@ -405,12 +444,33 @@ const UNKNOWN_TOPIC_TYPES = new Set(['UNKNOWN_TOPIC_OR_PARTITION']);
 /** kafkajs error types for a batch the broker will not take because of its size. */
 const TOO_LARGE_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 /** Protocol errors that clear up after a metadata refresh, whatever kafkajs' flag says. */
-const TRANSIENT_TYPES = new Set(['NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'NOT_ENOUGH_REPLICAS']);
+const TRANSIENT_TYPES = new Set([
+  // kafkajs 2.2.4 names error 6 NOT_LEADER_FOR_PARTITION; Kafka itself now says NOT_LEADER_OR_FOLLOWER.
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'NOT_ENOUGH_REPLICAS',
+  // Idempotence state the broker no longer recognises: cleared by a new producer id (below).
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+]);
 /** Answers meaning our picture of the cluster is out of date. */
 const STALE_METADATA_TYPES = new Set([
   ...UNKNOWN_TOPIC_TYPES,
+  'NOT_LEADER_FOR_PARTITION',
   'NOT_LEADER_OR_FOLLOWER',
   'LEADER_NOT_AVAILABLE',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+]);
+/** Answers meaning the broker's idempotence state and ours disagree: start a new producer id. */
+const SEQUENCE_RESET_TYPES = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
 ]);
 /** Protocol errors sent after the leader had appended the batch (replication fell short). */
 const WRITTEN_THEN_FAILED_TYPES = new Set(['NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'REQUEST_TIMED_OUT']);

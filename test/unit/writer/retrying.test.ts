@@ -115,6 +115,16 @@ describe('toTransportError (kafkajs error classification)', () => {
   it.each([
     [{ name: 'KafkaJSProtocolError', type: 'NOT_LEADER_OR_FOLLOWER', retriable: true }, 'retriable', false],
     [
+      { name: 'KafkaJSProtocolError', type: 'NOT_LEADER_FOR_PARTITION', retriable: false },
+      'retriable',
+      false,
+    ],
+    [
+      { name: 'KafkaJSProtocolError', type: 'OUT_OF_ORDER_SEQUENCE_NUMBER', retriable: false },
+      'retriable',
+      false,
+    ],
+    [
       { name: 'KafkaJSProtocolError', type: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', retriable: true },
       'retriable',
       true,
