@@ -10,7 +10,7 @@ import { consumeWithKcat } from '../support/kcat.ts';
 import { countRecords, createTopic } from '../support/topics.ts';
 
 // Two Writer bugs the fault runs of issue 5 found (docs/FAULTS.md), reduced to deterministic
-// reproductions. They FAIL until lib/writer is fixed; they stay in the default run on purpose.
+// reproductions: they failed until 92d6bec fixed lib/writer, and now guard against their return.
 const cluster = useDedicatedCluster({ name: 'faults-bugs', nodeCount: 3, basePort: 28092 });
 
 const run = promisify(execFile);
@@ -25,8 +25,8 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   }
 }
 
-describe('Writer under broker faults (bugs found by the fault runs)', () => {
-  it('BUG: an idempotent Writer never gives a batch that may have landed sequence numbers another batch reuses, so the next batch is written, not dropped as its duplicate', async () => {
+describe('Writer under broker faults (regressions found by the fault runs)', () => {
+  it('an idempotent Writer never gives a batch that may have landed sequence numbers another batch reuses, so the next batch is written, not dropped as its duplicate', async () => {
     const kafka = cluster();
     const topic = await createTopic(kafka.brokers, { partitions: 1, replicationFactor: 3 });
     const leader = await kafka.leaderOf(topic, 0);
@@ -62,7 +62,7 @@ describe('Writer under broker faults (bugs found by the fault runs)', () => {
     }
   }, 90_000);
 
-  it('BUG: a NOT_LEADER_FOR_PARTITION answer makes the Writer refresh its metadata, so it follows a leader that moved while the old one stayed up', async () => {
+  it('a NOT_LEADER_FOR_PARTITION answer makes the Writer refresh its metadata, so it follows a leader that moved while the old one stayed up', async () => {
     const kafka = cluster();
     const topic = await createTopic(kafka.brokers, { partitions: 1, replicationFactor: 3 });
     const leader = await kafka.leaderOf(topic, 0);
