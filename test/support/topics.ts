@@ -36,23 +36,35 @@ export async function createTopic(
       ],
       waitForLeaders: false,
     });
-    const deadline = Date.now() + 30_000;
+    // Every broker must know the topic: metadata spreads to the brokers asynchronously, and a
+    // client that asks one that has not heard yet is told the topic does not exist.
+    for (const broker of brokers) await waitForLeaders(broker, topic, partitions);
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}
+
+async function waitForLeaders(broker: string, topic: string, partitions: number): Promise<void> {
+  const admin = new Kafka({ brokers: [broker], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const deadline = Date.now() + 30_000;
+  try {
     for (;;) {
       try {
         const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
         const ready = topics[0]?.partitions ?? [];
         if (ready.length === partitions && ready.every((p) => p.leader >= 0 && p.partitionErrorCode === 0))
-          break;
+          return;
       } catch (error) {
         if (Date.now() > deadline) throw error;
       }
-      if (Date.now() > deadline) throw new Error(`topic ${topic} has no leaders after 30 s`);
+      if (Date.now() > deadline) throw new Error(`topic ${topic} has no leaders on ${broker} after 30 s`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {
     await admin.disconnect();
   }
-  return topic;
 }
 
 /** Whether a topic exists, from the cluster's own metadata. */
