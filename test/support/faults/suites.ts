@@ -125,8 +125,14 @@ async function runAndCheck(
  * min.insync.replicas 2, acks=all), with moto for the SQS path through real SQS APIs.
  */
 export function describeBrokerFaults(size: FaultRunSize): void {
-  const cluster = useDedicatedCluster({ name: 'faults-brokers', nodeCount: 3, basePort: 27092 });
-  const moto = useMoto({ port: 27400, stubEnv: false });
+  // Named per run size: a full run and an `npm test` started meanwhile then fail fast on the busy
+  // ports instead of one killing the other's brokers through a shared pid file.
+  const cluster = useDedicatedCluster({
+    name: `faults-brokers-${size.label}`,
+    nodeCount: 3,
+    basePort: 27092,
+  });
+  const moto = useMoto({ port: size.label === 'full' ? 27401 : 27400, stubEnv: false });
   reportAfterAll(size, 'brokers');
   // Shorter than the brokers' session timeout (6 s), so no leader moves: unreachable, nothing else.
   const outages = [outage('outage', 5_000)];
@@ -181,7 +187,7 @@ export function describeBrokerFaults(size: FaultRunSize): void {
  */
 export function describeIdleAndWebhookFaults(size: FaultRunSize): void {
   const cluster = useDedicatedCluster({
-    name: 'faults-idle',
+    name: `faults-idle-${size.label}`,
     nodeCount: 3,
     basePort: 28092,
     overrides: { 'connections.max.idle.ms': IDLE_MS },
