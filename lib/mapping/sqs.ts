@@ -11,6 +11,7 @@ export const SQS_HEADERS = {
   groupId: 'sqs-message-group-id',
   snsMessageId: 'sns-message-id',
   snsTopicArn: 'sns-topic-arn',
+  snsTimestamp: 'sns-timestamp',
 } as const;
 
 /** Whether a record comes from a FIFO queue. */
@@ -33,23 +34,19 @@ export function sqsRecordToMessage(record: SQSRecord, config: Pick<SqsConfig, 'k
   if (groupId) headers[SQS_HEADERS.groupId] = groupId;
 
   let value = record.body;
-  let time = sent ? new Date(Number(sent)) : undefined;
   if (config.unwrapSns) {
     const envelope = parseSnsEnvelope(record);
     value = envelope.Message;
     headers[SQS_HEADERS.snsMessageId] = envelope.MessageId;
     headers[SQS_HEADERS.snsTopicArn] = envelope.TopicArn;
     Object.assign(headers, snsAttributesToHeaders(envelope.MessageAttributes));
-    const published = Date.parse(envelope.Timestamp ?? '');
-    if (Number.isFinite(published)) time = new Date(published);
+    if (envelope.Timestamp) headers[SQS_HEADERS.snsTimestamp] = envelope.Timestamp;
   }
 
-  return {
-    key: keyOf(record, config.key),
-    value,
-    headers,
-    ...(time && Number.isFinite(time.getTime()) ? { time } : {}),
-  };
+  // The record's timestamp is the write time, not the sent time: a message older than the topic's
+  // retention when finally written (SQS keeps 14 days, a DLQ redrive after an outage) would be
+  // acknowledged and then deleted at the next retention check. The sent time is a header.
+  return { key: keyOf(record, config.key), value, headers };
 }
 
 function keyOf(record: SQSRecord, source: SqsConfig['key']): string | Buffer | null {
