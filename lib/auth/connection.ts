@@ -1,16 +1,13 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import type { SaslOptions, TlsOptions } from '../writer/connection-options.ts';
 import { mskIamTokenProvider } from './msk-iam.ts';
 import { parseCredentials, type SecretCache } from './secrets.ts';
 
-/** What the Writer needs to reach the brokers, plus a fingerprint of the credentials in use. */
+/** What the Writer needs to reach the brokers. */
 export interface ResolvedConnection {
   ssl: TlsOptions | undefined;
   sasl: SaslOptions | undefined;
-  /** Changes when the credentials change (a rotated secret): the warm Writer is rebuilt then. */
-  fingerprint: string;
 }
 
 /** Turns the Kafka config into TLS and SASL options, fetching credentials from the cache. */
@@ -20,12 +17,11 @@ export async function resolveConnection(
 ): Promise<ResolvedConnection> {
   const ssl = await resolveTls(config);
   const { auth } = config;
-  if (auth.mode === 'none') return { ssl, sasl: undefined, fingerprint: 'none' };
+  if (auth.mode === 'none') return { ssl, sasl: undefined };
   if (auth.mode === 'aws-iam') {
     return {
       ssl,
       sasl: { mechanism: 'oauthbearer', oauthBearerProvider: mskIamTokenProvider(auth.region) },
-      fingerprint: 'iam',
     };
   }
   const credentials = auth.secretArn
@@ -34,7 +30,6 @@ export async function resolveConnection(
   return {
     ssl,
     sasl: { mechanism: auth.mode, ...credentials },
-    fingerprint: `${auth.mode}:${credentials.username}:${hashOf(credentials.password)}`,
   };
 }
 
@@ -44,9 +39,4 @@ async function resolveTls(config: KafkaConfig): Promise<TlsOptions | undefined> 
   if (tls.insecure) return { rejectUnauthorized: false };
   if (tls.caFile) return { ca: [await readFile(tls.caFile, 'utf8')] };
   return true;
-}
-
-/** A non-reversible tag, so a fingerprint never carries a password. */
-function hashOf(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

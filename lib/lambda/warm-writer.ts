@@ -27,7 +27,7 @@ export interface WarmWriterOptions {
  * bounded by the invocation's remaining time.
  */
 export class WarmWriter {
-  private current: { writer: Writer; fingerprint: string; ready: Promise<Writer> } | undefined;
+  private current: { writer: Writer; ready: Promise<Writer> } | undefined;
   private building: Promise<Writer> | undefined;
   /** Writers created so far: tests prove reuse by counting them. */
   writersCreated = 0;
@@ -154,7 +154,7 @@ export class WarmWriter {
     const writer = (this.options.createWriter ?? ((o) => new Writer(o)))(writerOptions);
     this.writersCreated++;
     const ready = writer.connect({ timeoutMs: config.connectTimeoutMs }).then(() => writer);
-    const entry = { writer, fingerprint: connection.fingerprint, ready };
+    const entry = { writer, ready };
     this.current = entry;
     try {
       return await ready;
