@@ -13,10 +13,10 @@ import type { Observability } from '../lib/lambda/observability.ts';
 import { createSqsHandler } from '../lib/lambda/sqs/handler.ts';
 import { createWebhookHandler } from '../lib/lambda/webhook/handler.ts';
 import { createLambdaContext } from '../scripts/local/lambda-context.ts';
+import { sqsRecord } from '../test/support/sqs-events.ts';
 import { type Contender, timedCalls } from './contender.ts';
 import { keyOf } from './workload.ts';
 
-const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:bench-queue';
 /** Lambda's SQS maximum function timeout is 15 min; 60 s is a typical bridge setting. */
 const TIMEOUT_MS = 60_000;
 
@@ -40,20 +40,12 @@ function discard(): Writable {
 /** SQS records as Lambda delivers them: body = the value, the key in a message attribute. */
 export function sqsRecords(count: number, valueBytes: number, firstIndex = 0): SQSRecord[] {
   const body = 'x'.repeat(valueBytes);
-  const sent = String(Date.now());
-  return Array.from({ length: count }, (_, n) => {
-    const id = randomUUID();
-    return {
-      messageId: id,
-      receiptHandle: `AQEB${id}`,
-      body,
+  const sentTimestamp = Date.now();
+  return Array.from({ length: count }, (_, n) =>
+    sqsRecord(body, {
+      id: randomUUID(),
+      sentTimestamp,
       attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: sent,
-        SenderId: 'AIDAIENQZJOLO23YVJ4VO',
-        ApproximateFirstReceiveTimestamp: sent,
-      },
-      messageAttributes: {
         key: {
           stringValue: keyOf(firstIndex + n),
           dataType: 'String',
@@ -61,12 +53,8 @@ export function sqsRecords(count: number, valueBytes: number, firstIndex = 0): S
           binaryListValues: [],
         },
       },
-      md5OfBody: 'e4e68fb7bd0e697a0ae8f1bb342846b3',
-      eventSource: 'aws:sqs',
-      eventSourceARN: QUEUE_ARN,
-      awsRegion: 'us-east-1',
-    };
-  });
+    }),
+  );
 }
 
 /** The deployable SQS handler over `brokers`, writing to `topic`, keyed by the `key` attribute. */
