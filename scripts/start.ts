@@ -6,7 +6,7 @@
  * Prints where to send events and how to watch topics; Ctrl-C stops everything.
  */
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { Kafka, logLevel } from 'kafkajs';
 import { createScheduledHandler } from '../lib/lambda/scheduled/handler.ts';
 import { createSqsHandler } from '../lib/lambda/sqs/handler.ts';
@@ -15,6 +15,7 @@ import { LocalKafkaCluster } from './kafka/broker.ts';
 import { LocalHttpGateway } from './local/http-gateway.ts';
 import { createLambdaContext } from './local/lambda-context.ts';
 import { SqsPoller } from './local/sqs-poller.ts';
+import { createQueueWithDlq } from './moto/queues.ts';
 import { awsEnvFor, LocalMoto } from './moto/server.ts';
 
 const PORTS = { http: 3000, moto: 5000 };
@@ -41,20 +42,10 @@ await admin.createTopics({
 await admin.disconnect();
 
 const sqs = new SQSClient({});
-const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'bridge-dlq' }));
-const dlqArn = (
-  await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
-).Attributes?.QueueArn;
-const queue = await sqs.send(
-  new CreateQueueCommand({
-    QueueName: 'bridge-queue',
-    Attributes: {
-      VisibilityTimeout: '30',
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }),
-    },
-  }),
-);
-const queueUrl = queue.QueueUrl as string;
+const { queueUrl } = await createQueueWithDlq(sqs, 'bridge-queue', {
+  visibilityTimeoutSeconds: 30,
+  maxReceiveCount: 3,
+});
 
 const s3 = new S3Client({});
 await s3.send(new CreateBucketCommand({ Bucket: 'bridge-batches' }));
@@ -125,7 +116,7 @@ Webhook (HTTP API v2 -> functions/webhook), topics ${TOPICS.webhooks} and ${TOPI
   curl -s -X POST ${gateway.url}/webhooks/${TOPICS.orders} -H 'content-type: application/json' \\
     -H "x-signature: sha256=$(${sign})" -d "$BODY"
 
-SQS (bridge-queue -> functions/sqs -> topic ${TOPICS.sqs}; failures return, then bridge-dlq):
+SQS (bridge-queue -> functions/sqs -> topic ${TOPICS.sqs}; failures return, then bridge-queue-dlq):
   AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${moto.endpoint} --region us-east-1 \\
     sqs send-message --queue-url ${queueUrl} --message-body '{"hello":"sqs"}'
 

@@ -1,15 +1,10 @@
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { readKafkaConfig } from '../../lib/config/kafka-config.ts';
 import { createSqsHandler } from '../../lib/lambda/sqs/handler.ts';
 import { WarmWriter } from '../../lib/lambda/warm-writer.ts';
 import { SqsPoller, type SqsPollerLogger } from '../../scripts/local/sqs-poller.ts';
+import { createQueueWithDlq } from '../../scripts/moto/queues.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
 import { useMoto } from '../support/moto.ts';
 import { createTopic } from '../support/topics.ts';
@@ -23,23 +18,6 @@ const writers: WarmWriter[] = [];
 afterAll(async () => {
   await Promise.all(writers.map((w) => w.close()));
 });
-
-async function queueWithDlq(sqs: SQSClient, name: string) {
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-  const dlqArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes?.QueueArn;
-  const queue = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: name,
-      Attributes: {
-        VisibilityTimeout: '3', // longer than an invocation, as AWS advises, so nothing is received twice
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }),
-      },
-    }),
-  );
-  return { queueUrl: queue.QueueUrl as string, dlqUrl: dlq.QueueUrl as string };
-}
 
 async function drain(sqs: SQSClient, queueUrl: string): Promise<string[]> {
   const bodies: string[] = [];
@@ -56,7 +34,11 @@ describe('SQS bridge end to end (moto SQS, local event source, real broker)', ()
   it('deletes only what Kafka acknowledged; poisoned records reach the DLQ; nothing is lost', async () => {
     moto();
     const sqs = new SQSClient({});
-    const { queueUrl, dlqUrl } = await queueWithDlq(sqs, `bridge-${Date.now()}`);
+    // Visibility longer than an invocation, as AWS advises, so nothing is received twice.
+    const { queueUrl, dlqUrl } = await createQueueWithDlq(sqs, `bridge-${Date.now()}`, {
+      visibilityTimeoutSeconds: 3,
+      maxReceiveCount: 2,
+    });
     const topic = await createTopic(brokers, { partitions: 3, config: { 'max.message.bytes': '4000' } });
     const env = { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic };
     const warmWriter = new WarmWriter({ config: readKafkaConfig(env).config });

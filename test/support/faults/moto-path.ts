@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -8,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { SqsPoller, type SqsPollerLogger } from '../../../scripts/local/sqs-poller.ts';
+import { createQueueWithDlq } from '../../../scripts/moto/queues.ts';
 import { bodyFor, idOfBody } from './ledger.ts';
 import { feed, type SinkTarget, sqsHandler } from './paths.ts';
 
@@ -43,24 +43,10 @@ export async function runMotoPath(options: MotoPathOptions): Promise<string[]> {
   // Longer than the function timeout, as AWS advises, so a running invocation's records stay hidden.
   const visibilitySeconds = Math.ceil(options.invocationTimeoutMs / 1000) + 1;
   const name = `faults-${ledger.scenario}-${Date.now()}`;
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-  const dlqArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes?.QueueArn;
-  const queue = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: name,
-      Attributes: {
-        VisibilityTimeout: String(visibilitySeconds),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: dlqArn,
-          maxReceiveCount: options.maxReceiveCount,
-        }),
-      },
-    }),
-  );
-  const queueUrl = queue.QueueUrl as string;
-  const dlqUrl = dlq.QueueUrl as string;
+  const { queueUrl, dlqUrl } = await createQueueWithDlq(sqs, name, {
+    visibilityTimeoutSeconds: visibilitySeconds,
+    maxReceiveCount: options.maxReceiveCount,
+  });
 
   const { handler, warmWriter } = sqsHandler(options);
   const observed = async (event: SQSEvent, context: Parameters<typeof handler>[1]) => {
