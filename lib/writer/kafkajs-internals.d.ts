@@ -72,6 +72,16 @@ declare module 'kafkajs/src/protocol/error.js' {
 declare module 'kafkajs/src/loggers/index.js' {
   import type { logCreator, logLevel } from 'kafkajs';
   export function createLogger(options: { level: logLevel; logCreator: logCreator }): unknown;
+  /** kafkajs' `logLevel`. */
+  export const LEVELS: typeof logLevel;
+}
+
+declare module 'kafkajs/src/protocol/message/compression/index.js' {
+  import type { CompressionCodecs, CompressionTypes } from 'kafkajs';
+  /** kafkajs' `CompressionCodecs` registry (the same object). */
+  export const Codecs: typeof CompressionCodecs;
+  /** kafkajs' `CompressionTypes`. */
+  export const Types: typeof CompressionTypes;
 }
 
 declare module 'kafkajs/src/network/socketFactory.js' {

@@ -1,6 +1,8 @@
-import { type Admin, Kafka, type KafkaConfig, type LogEntry, logLevel } from 'kafkajs';
+import type { Admin, KafkaConfig, LogEntry } from 'kafkajs';
 import Cluster, { type InternalBroker, type InternalProtocolRequest } from 'kafkajs/src/cluster/index.js';
-import { createLogger } from 'kafkajs/src/loggers/index.js';
+// kafkajs' modules rather than its package index, which loads the consumer and admin APIs at
+// every cold start; `LEVELS` is the object kafkajs exports as `logLevel`.
+import { createLogger, LEVELS as logLevel } from 'kafkajs/src/loggers/index.js';
 import socketFactory from 'kafkajs/src/network/socketFactory.js';
 import createEosManager, { type EosManager } from 'kafkajs/src/producer/eosManager/index.js';
 import { createErrorFromCode } from 'kafkajs/src/protocol/error.js';
@@ -187,8 +189,11 @@ export class KafkaJsTransport implements KafkaTransport {
   private adminClient(): Promise<Admin> {
     // Only topic creation needs an admin client; most Writers never open one.
     this.admin ??= (async () => {
-      const admin = new Kafka(this.kafkaConfig).admin({ retry: { retries: 0 } });
+      let admin: Admin;
       try {
+        // Loaded here, not at the top: only Writers that create topics need kafkajs' index.
+        const { Kafka } = (await import('kafkajs')).default;
+        admin = new Kafka(this.kafkaConfig).admin({ retry: { retries: 0 } });
         await admin.connect();
       } catch (error) {
         this.admin = undefined;

@@ -1,10 +1,13 @@
-import kafkajs from 'kafkajs';
+import type kafkajs from 'kafkajs';
+// kafkajs' codec registry module rather than its package index: the index loads the consumer,
+// admin and producer APIs, ~70 KB a Lambda would parse at every cold start and never run.
+// `Codecs` is the object kafkajs exports as `CompressionCodecs`, `Types` its `CompressionTypes`.
+import {
+  Codecs as CompressionCodecs,
+  Types as CompressionTypes,
+} from 'kafkajs/src/protocol/message/compression/index.js';
 import type { Codec } from './codec.ts';
 import { CompressionCodecError } from './errors.ts';
-
-// Node's CommonJS interop sees only kafkajs's first exports (it stops at `CompressionTypes:
-// Compression.Types`), so these come off the default export.
-const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 /** Batch compression codecs, as kafka-go names them (`compress.Gzip`, ...). */
 export const Compression = {
