@@ -9,7 +9,7 @@
  * SQS records (four headers each) allocation and GC alone are over a third. The output is
  * byte-for-byte what kafkajs writes (bench/prototypes/encoding-speedup.ts checks it).
  */
-import { crc32c } from './crc32c.ts';
+import { crc32c } from '../../lib/writer/wire/crc32c.ts';
 
 /** Key, value or header value as kafkajs accepts them (strings are UTF-8; null is Kafka's null). */
 export type Bytes = Buffer | string | null | undefined;

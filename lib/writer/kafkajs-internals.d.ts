@@ -87,3 +87,12 @@ declare module 'kafkajs/src/protocol/message/compression/index.js' {
 declare module 'kafkajs/src/network/socketFactory.js' {
   export default function defaultSocketFactory(): unknown;
 }
+
+declare module 'kafkajs/src/protocol/encoder.js' {
+  /** kafkajs' request encoder; its request layer reads `buf` up to `offset`. */
+  export default class Encoder {
+    constructor(initialSize?: number);
+    buf: Buffer;
+    offset: number;
+  }
+}

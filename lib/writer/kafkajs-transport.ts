@@ -8,7 +8,8 @@ import createEosManager, { type EosManager } from 'kafkajs/src/producer/eosManag
 import { createErrorFromCode } from 'kafkajs/src/protocol/error.js';
 import apiKeys from 'kafkajs/src/protocol/requests/apiKeys.js';
 import protocol from 'kafkajs/src/protocol/requests/index.js';
-import { ensureCodec, toKafkaJsCompressionType } from './codecs/compression.ts';
+import type { Codec } from './codecs/codec.ts';
+import { codecFor, toKafkaJsCompressionType } from './codecs/compression.ts';
 import type { SaslOptions, TlsOptions, WriterLogger } from './connection-options.ts';
 import {
   type CreateTopicOptions,
@@ -18,6 +19,8 @@ import {
   type ProduceResult,
   TransportError,
 } from './transport.ts';
+import { produceRequest } from './wire/kafkajs-produce.ts';
+import type { PartitionRecords, TopicRecords } from './wire/produce-request.ts';
 
 /** What the kafkajs transport needs from the Writer's resolved config. */
 export interface KafkaJsTransportConfig {
@@ -327,8 +330,9 @@ export class KafkaJsTransport implements KafkaTransport {
   private async requestLeader(leader: number, group: PendingBatch[]): Promise<void> {
     const options = (group[0] as PendingBatch).options;
     let broker: InternalBroker;
+    let codec: Codec | undefined;
     try {
-      if (options.compression !== 'none') await ensureCodec(options.compression);
+      if (options.compression !== 'none') codec = await codecFor(options.compression);
       broker = await this.cluster.findBroker({ nodeId: leader });
     } catch (error) {
       this.metadataStale = true;
@@ -337,17 +341,18 @@ export class KafkaJsTransport implements KafkaTransport {
       return;
     }
 
-    const topicData = toTopicData(group, this.eos);
     const producerId = this.eos.getProducerId();
-    const produce = broker.lookupRequest(apiKeys.Produce, protocol.requests.Produce);
-    const request = produce({
-      acks: options.acks,
-      timeout: options.timeoutMs,
-      compression: toKafkaJsCompressionType(options.compression),
-      topicData,
-      producerId,
-      producerEpoch: this.eos.getProducerEpoch(),
-    });
+    const request = produceRequest(
+      broker.lookupRequest(apiKeys.Produce, protocol.requests.Produce),
+      {
+        acks: options.acks,
+        timeoutMs: options.timeoutMs,
+        producerId: BigInt(String(producerId)),
+        producerEpoch: this.eos.getProducerEpoch(),
+        topics: toTopicRecords(group, this.eos),
+      },
+      codec && { kafkaJsType: toKafkaJsCompressionType(options.compression), codec: codec.compress },
+    );
     // kafkajs' parse throws on the first partition error, hiding which partitions were written;
     // keep the decoded answer and judge every partition on its own.
     const keepEveryAnswer: InternalProtocolRequest = {
@@ -407,9 +412,9 @@ function partitionKey(batch: PartitionBatch): string {
   return `${batch.topic}\u0000${batch.partition}`;
 }
 
-/** kafkajs' topicData shape for a produce request. */
-function toTopicData(group: PendingBatch[], eos: EosManager) {
-  const byTopic = new Map<string, Array<{ partition: number; firstSequence: number; messages: unknown[] }>>();
+/** The group's batches by topic, each with the sequence its first record takes. */
+function toTopicRecords(group: PendingBatch[], eos: EosManager): TopicRecords[] {
+  const byTopic = new Map<string, PartitionRecords[]>();
   for (const { batch } of group) {
     let partitions = byTopic.get(batch.topic);
     if (!partitions) {
@@ -421,12 +426,7 @@ function toTopicData(group: PendingBatch[], eos: EosManager) {
       // Sequences only advance on success, so a retry reuses them and the broker drops a
       // duplicate of a batch that had landed (idempotent Writers; 0 otherwise).
       firstSequence: eos.getSequence(batch.topic, batch.partition),
-      messages: batch.records.map((record) => ({
-        key: record.key,
-        value: record.value,
-        headers: record.headers,
-        timestamp: record.timestampMs,
-      })),
+      records: batch.records,
     });
   }
   return [...byTopic.entries()].map(([topic, partitions]) => ({ topic, partitions }));

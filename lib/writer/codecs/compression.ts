@@ -60,38 +60,45 @@ export async function loadCodec(compression: Exclude<Compression, 'none'>): Prom
   }
 }
 
-/** Registrations in flight or done, as promises so concurrent first writes load a codec once. */
-const registrations = new Map<Compression, Promise<void>>();
+/** Codecs loaded or loading, as promises so concurrent first writes load a codec once. */
+const loaded = new Map<Compression, Promise<Codec>>();
 
 /**
- * Makes kafkajs able to write (and read) batches with `compression`, loading and registering
- * the codec into kafkajs's CompressionCodecs the first time it is asked for. Safe to call before
- * every send: after the first call it returns the settled promise. A failed load is forgotten,
- * so the next call tries again.
+ * The codec for `compression`, loaded on first use and registered into kafkajs's
+ * CompressionCodecs too (kafkajs decodes compressed batches with it, and `producer.send` users
+ * can compress with it). After the first call it returns the settled promise. A failed load is
+ * forgotten, so the next call tries again.
+ */
+export function codecFor(compression: Exclude<Compression, 'none'>): Promise<Codec> {
+  let codec = loaded.get(compression);
+  if (codec === undefined) {
+    codec = register(compression).catch((error: unknown) => {
+      loaded.delete(compression);
+      throw error;
+    });
+    loaded.set(compression, codec);
+  }
+  return codec;
+}
+
+/**
+ * Makes kafkajs able to write (and read) batches with `compression` (see codecFor). Safe to call
+ * before every send.
  *
  * @example
  * await ensureCodec(Compression.Zstd);
  * await producer.send({ topic, messages, compression: toKafkaJsCompressionType(Compression.Zstd) });
  */
-export function ensureCodec(compression: Compression): Promise<void> {
-  if (compression === 'none') return Promise.resolve();
-  let registration = registrations.get(compression);
-  if (registration === undefined) {
-    registration = register(compression).catch((error: unknown) => {
-      registrations.delete(compression);
-      throw error;
-    });
-    registrations.set(compression, registration);
-  }
-  return registration;
+export async function ensureCodec(compression: Compression): Promise<void> {
+  if (compression !== 'none') await codecFor(compression);
 }
 
 /** Forgets which codecs were registered (tests); kafkajs keeps what it was given. */
 export function clearCodecRegistrations(): void {
-  registrations.clear();
+  loaded.clear();
 }
 
-async function register(compression: Exclude<Compression, 'none'>): Promise<void> {
+async function register(compression: Exclude<Compression, 'none'>): Promise<Codec> {
   let codec: Codec;
   try {
     codec = await loadCodec(compression);
@@ -113,6 +120,7 @@ async function register(compression: Exclude<Compression, 'none'>): Promise<void
   };
   CompressionCodecs[toKafkaJsCompressionType(compression) as keyof typeof CompressionCodecs] = () =>
     kafkaJsCodec;
+  return codec;
 }
 
 function unknownCompression(value: unknown): Error {
