@@ -2,26 +2,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { ConfigError } from '../../config/errors.ts';
 import { type EventBridgeConfig, readEventBridgeConfig } from '../../config/eventbridge-config.ts';
-import { readKafkaConfig } from '../../config/kafka-config.ts';
 import { type BridgeEvent, eventBridgeEventToMessage } from '../../mapping/eventbridge.ts';
 import type { Message } from '../../writer/message.ts';
 import type { RecordMetadata } from '../../writer/writer.ts';
-import { containerWarmWriter } from '../container.ts';
-import {
-  createObservability,
-  METRICS,
-  MetricUnit,
-  type Observability,
-  writerLoggerFrom,
-} from '../observability.ts';
-import type { WarmWriter } from '../warm-writer.ts';
+import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
+import { METRICS, MetricUnit } from '../observability.ts';
 
-export interface EventBridgeHandlerOptions {
-  env?: Record<string, string | undefined>;
-  warmWriter?: WarmWriter;
-  observability?: Observability;
+export interface EventBridgeHandlerOptions extends HandlerOptions {
   /** Replaces the default mapping (detail as value, CloudEvents headers). */
   mapEvent?: (event: BridgeEvent, config: EventBridgeConfig) => Message;
 }
@@ -31,18 +19,17 @@ export interface EventBridgeHandlerOptions {
  * then the target's dead-letter queue take over: nothing is acknowledged that Kafka did not take.
  */
 export function createEventBridgeHandler(options: EventBridgeHandlerOptions = {}) {
-  const env = options.env ?? process.env;
-  const kafka = readKafkaConfig(env);
-  const eventBridge = readEventBridgeConfig(env);
-  const problems = [...kafka.problems, ...eventBridge.problems];
-  if (problems.length > 0) throw new ConfigError(problems);
-  const { logger, metrics } = options.observability ?? createObservability('eventbridge-bridge');
-  const warmWriter = options.warmWriter ?? containerWarmWriter(env, { logger: writerLoggerFrom(logger) });
+  const {
+    trigger: config,
+    logger,
+    metrics,
+    warmWriter,
+  } = setUpHandler(options, 'eventbridge-bridge', readEventBridgeConfig);
   const mapEvent = options.mapEvent ?? eventBridgeEventToMessage;
 
   async function bridge(event: BridgeEvent, context: Context): Promise<RecordMetadata> {
     logger.appendKeys({ correlation_id: event.id });
-    const message = mapEvent(event, eventBridge.config);
+    const message = mapEvent(event, config);
     const started = performance.now();
     try {
       const [record] = await warmWriter.write([message], context);

@@ -2,19 +2,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { ConfigError } from '../../config/errors.ts';
-import { readKafkaConfig } from '../../config/kafka-config.ts';
 import { readScheduleConfig, type ScheduleConfig, ScheduleSourceKind } from '../../config/schedule-config.ts';
 import { BrokerError, MessageTooLargeError, WriteErrors } from '../../writer/errors.ts';
-import {
-  createObservability,
-  METRICS,
-  MetricUnit,
-  type Observability,
-  writerLoggerFrom,
-} from '../observability.ts';
-import { closeOnSigterm } from '../shutdown.ts';
-import { WarmWriter } from '../warm-writer.ts';
+import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
+import { METRICS, MetricUnit, writerLoggerFrom } from '../observability.ts';
 import type { BatchSource, SourceBatch } from './batch-source.ts';
 import { createInputSource } from './input-source.ts';
 import { S3NdjsonSource, type SourceLogger } from './s3-ndjson-source.ts';
@@ -23,12 +14,7 @@ import { S3NdjsonSource, type SourceLogger } from './s3-ndjson-source.ts';
 export type SourceFactory = (event: unknown, config: ScheduleConfig, logger: SourceLogger) => BatchSource;
 
 /** Options of createScheduledHandler. */
-export interface ScheduledHandlerOptions {
-  /** Environment to read config from. @default process.env */
-  env?: Record<string, string | undefined>;
-  /** The container's Writer; built from KAFKA_* when not given. */
-  warmWriter?: WarmWriter;
-  observability?: Observability;
+export interface ScheduledHandlerOptions extends HandlerOptions {
   /** Replaces the source `SCHEDULE_SOURCE` names: a source, or a factory called per invocation. */
   source?: BatchSource | SourceFactory;
 }
@@ -75,22 +61,20 @@ export const SCHEDULED_METRICS = {
  * export const handler = createScheduledHandler();
  */
 export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
-  const env = options.env ?? process.env;
-  const kafka = readKafkaConfig(env);
-  const schedule = readScheduleConfig(env);
-  const problems = [...kafka.problems, ...schedule.problems];
-  if (problems.length > 0) throw new ConfigError(problems);
-  const config = schedule.config;
-  const { logger, metrics } = options.observability ?? createObservability('scheduled-publisher');
+  const {
+    trigger: config,
+    kafka,
+    logger,
+    metrics,
+    warmWriter,
+  } = setUpHandler(options, 'scheduled-publisher', readScheduleConfig);
   const sourceLogger = writerLoggerFrom(logger);
-  const warmWriter = options.warmWriter ?? new WarmWriter({ config: kafka.config, logger: sourceLogger });
-  closeOnSigterm(warmWriter);
   const sourceFor: SourceFactory =
     typeof options.source === 'function'
       ? options.source
       : options.source
         ? () => options.source as BatchSource
-        : defaultSource(kafka.config.batchBytes);
+        : defaultSource(kafka.batchBytes);
 
   async function publish(event: unknown, context: Context): Promise<ScheduledRunSummary> {
     const eventId = (event as { id?: unknown } | null)?.id;

@@ -2,29 +2,15 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { ConfigError } from '../../config/errors.ts';
-import { readKafkaConfig } from '../../config/kafka-config.ts';
 import { readSqsConfig, type SqsConfig } from '../../config/sqs-config.ts';
 import { sqsRecordToMessage } from '../../mapping/sqs.ts';
 import { WriteErrors } from '../../writer/errors.ts';
 import type { Message } from '../../writer/message.ts';
-import { containerWarmWriter } from '../container.ts';
-import {
-  createObservability,
-  METRICS,
-  MetricUnit,
-  type Observability,
-  writerLoggerFrom,
-} from '../observability.ts';
-import type { WarmWriter } from '../warm-writer.ts';
+import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
+import { METRICS, MetricUnit } from '../observability.ts';
 import { batchItemFailures } from './partial-batch.ts';
 
-export interface SqsHandlerOptions {
-  /** Environment to read config from. @default process.env */
-  env?: Record<string, string | undefined>;
-  /** @default the container's WarmWriter built from `KAFKA_*` (see containerWarmWriter) */
-  warmWriter?: WarmWriter;
-  observability?: Observability;
+export interface SqsHandlerOptions extends HandlerOptions {
   /** Replaces the default record mapping (body -> value, attributes -> headers). */
   mapRecord?: (record: SQSEvent['Records'][number], config: SqsConfig) => Message;
 }
@@ -38,14 +24,7 @@ export interface SqsHandlerOptions {
  * export const handler = createSqsHandler();
  */
 export function createSqsHandler(options: SqsHandlerOptions = {}) {
-  const env = options.env ?? process.env;
-  const kafka = readKafkaConfig(env);
-  const sqs = readSqsConfig(env);
-  const problems = [...kafka.problems, ...sqs.problems];
-  if (problems.length > 0) throw new ConfigError(problems);
-  const config = sqs.config;
-  const { logger, metrics } = options.observability ?? createObservability('sqs-bridge');
-  const warmWriter = options.warmWriter ?? containerWarmWriter(env, { logger: writerLoggerFrom(logger) });
+  const { trigger: config, logger, metrics, warmWriter } = setUpHandler(options, 'sqs-bridge', readSqsConfig);
   const mapRecord = options.mapRecord ?? sqsRecordToMessage;
 
   async function bridge(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {

@@ -3,9 +3,6 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type SecretCache, secretCache } from '../../auth/secrets.ts';
-import type { Env } from '../../config/env-reader.ts';
-import { ConfigError } from '../../config/errors.ts';
-import { readKafkaConfig } from '../../config/kafka-config.ts';
 import { readWebhookConfig, type WebhookConfig } from '../../config/webhook-config.ts';
 import {
   type ApiGatewayEvent,
@@ -15,27 +12,15 @@ import {
   type WebhookRequest,
   WebhookRequestError,
 } from '../../mapping/webhook.ts';
-import { containerWarmWriter } from '../container.ts';
-import {
-  createObservability,
-  METRICS,
-  MetricUnit,
-  type Observability,
-  writerLoggerFrom,
-} from '../observability.ts';
+import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
+import { METRICS, MetricUnit, type Observability } from '../observability.ts';
 import type { WarmWriter } from '../warm-writer.ts';
 import { classifyError, problemResponse, recordsResponse, type WebhookResult } from './problem.ts';
 import { verifySignature } from './signatures.ts';
 import { WebhookSecret } from './webhook-secret.ts';
 
 /** What a caller may pass to createWebhookHandler; everything defaults to the container's own. */
-export interface WebhookHandlerOptions {
-  /** Where `WEBHOOK_*` and `KAFKA_*` are read. @default process.env */
-  env?: Env;
-  /** @default the container's WarmWriter built from `KAFKA_*` (see containerWarmWriter) */
-  warmWriter?: WarmWriter;
-  /** @default createObservability('webhook') (POWERTOOLS_SERVICE_NAME wins when set) */
-  observability?: Observability;
+export interface WebhookHandlerOptions extends HandlerOptions {
   /** Cache `WEBHOOK_SECRET_ARN` is read through. @default the container's secretCache */
   secrets?: SecretCache;
   /** Least time between secret refetches after signature mismatches. @default 30_000 */
@@ -60,13 +45,8 @@ export type WebhookHandler = MiddyfiedHandler<ApiGatewayEvent, WebhookResult, Er
  * export const handler = createWebhookHandler();
  */
 export function createWebhookHandler(options: WebhookHandlerOptions = {}): WebhookHandler {
-  const env = options.env ?? process.env;
-  const { config, problems } = readWebhookConfig(env);
-  if (!options.warmWriter) problems.push(...readKafkaConfig(env).problems);
-  if (problems.length > 0) throw new ConfigError(problems);
-  const observability = options.observability ?? createObservability('webhook');
+  const { trigger: config, observability, warmWriter } = setUpHandler(options, 'webhook', readWebhookConfig);
   const { logger, metrics } = observability;
-  const warmWriter = options.warmWriter ?? containerWarmWriter(env, { logger: writerLoggerFrom(logger) });
   const secret = new WebhookSecret({
     source: config.secret,
     secrets: options.secrets ?? secretCache,

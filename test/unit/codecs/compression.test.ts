@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   Compression,
   clearCodecRegistrations,
+  codecFor,
   ensureCodec,
   isCompression,
   toKafkaJsCompressionType,
@@ -86,8 +87,12 @@ describe('ensureCodec', () => {
     expect(imported.has('zstd-wasm')).toBe(!nodeHasZstd());
   });
 
-  it('shares one registration between concurrent first calls', () => {
-    expect(ensureCodec('snappy')).toBe(ensureCodec('snappy'));
+  it('shares one load and registration between concurrent first calls', async () => {
+    const first = codecFor('snappy');
+    expect(codecFor('snappy')).toBe(first);
+    await ensureCodec('snappy');
+    expect(codecFor('snappy')).toBe(first);
+    expect(kafkaJsCodec('snappy')).toBeDefined();
   });
 
   it('does nothing for none', async () => {

@@ -29,8 +29,8 @@ describe('functions/webhook', () => {
     await expect(imported).rejects.toMatchObject({
       name: ConfigError.name,
       problems: [
-        'WEBHOOK_SIGNATURE=stripe needs WEBHOOK_SECRET_ARN (or WEBHOOK_SECRET for local use)',
         'KAFKA_BROKERS is required (comma-separated host:port list)',
+        'WEBHOOK_SIGNATURE=stripe needs WEBHOOK_SECRET_ARN (or WEBHOOK_SECRET for local use)',
       ],
     });
   });

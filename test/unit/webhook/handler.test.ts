@@ -67,9 +67,9 @@ describe('createWebhookHandler', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
+      'KAFKA_BROKERS entry "nope" is not host:port',
       'WEBHOOK_SIGNATURE=github needs WEBHOOK_SECRET_ARN (or WEBHOOK_SECRET for local use)',
       'WEBHOOK_KEY "json:x" is not a JSON pointer (RFC 6901: empty or /-separated, ~0 and ~1 escapes)',
-      'KAFKA_BROKERS entry "nope" is not host:port',
     ]);
   });
 
