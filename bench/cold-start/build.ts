@@ -1,47 +1,59 @@
 /**
- * The two builds cold-start.ts compares, per function: the bundle CDK's NodejsFunction makes
- * (esbuild, minified ESM for Node 22, every dependency inside, the AWS SDK too) and a naive build
- * (the project's code transpiled, every package loaded from node_modules as installed).
+ * The builds cold-start.ts compares, per function: the bundle cdk/ deploys (esbuild with
+ * `bridgeBundling()`'s options, as `NodejsFunction` runs it), variants of it with the AWS SDK
+ * inside, and a naive build (the project's code transpiled, every package loaded from
+ * node_modules as installed).
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build, type Metafile, type Plugin } from 'esbuild';
-
-/** Lets CommonJS dependencies (kafkajs) call `require` inside an ES module bundle (as cdk/ does). */
-const REQUIRE_SHIM =
-  "import { createRequire as __bridgeCreateRequire } from 'node:module'; const require = __bridgeCreateRequire(import.meta.url);";
+import { build, type Metafile } from 'esbuild';
+import { bridgeBundling } from '../../cdk/bundling/bridge-bundling.ts';
+import { nodejsFunctionEsbuildOptions } from './nodejs-function-esbuild.ts';
 
 /** One built handler. */
 export interface Built {
   /** The file Lambda would import. */
   entry: string;
   metafile: Metafile;
-  /** Bytes of every output file (the deployment package's code). */
+  /** Bytes of every JavaScript output file (the deployment package's code). */
   totalBytes: number;
   /** Bytes loaded at init: the entry and the chunks it imports statically. */
   initBytes: number;
+  /** Bytes of the source maps (read at init under `--enable-source-maps`), 0 without. */
+  mapBytes: number;
+  /** Per package name, the code-split chunk a dynamic `import()` of that package loads. */
+  lazyChunks: Map<string, string>;
+}
+
+/** What to change in the deployed build. */
+export interface DeployedVariant {
+  /** `bridgeBundling(true)`: the MSK IAM signer bundled. @default false */
+  withIamSigner?: boolean;
+  /** Bundle `@aws-sdk/*` instead of leaving it to the runtime. @default false */
+  sdkInside?: boolean;
+  /**
+   * esbuild code splitting: each dynamically imported module a chunk of its own, read only when
+   * used (`NodejsFunction` cannot: it writes one `outfile`). @default false
+   */
+  splitting?: boolean;
 }
 
 /**
- * The NodejsFunction-style bundle: minified ESM, node22, platform node, `module` before `main`,
- * nothing external unless `external` says so (by default the SDK is bundled rather than taken
- * from the runtime).
- *
- * Without `splitting`, one file, as NodejsFunction writes it: dynamic imports are inlined, so a
- * module the configuration does not use (the SDK for Secrets Manager, the IAM signer, codecs) is
- * in the file, parsed at init but never evaluated. With `splitting`, each dynamically imported
- * module becomes a chunk of its own that is read only when a configuration uses it.
+ * The bundle `NodejsFunction` makes with `bridgeBundling(withIamSigner)` (index.mjs and its source
+ * map), optionally with the SDK inside or split into chunks. In one file, dynamic imports are
+ * inlined: a module the configuration does not use is parsed at init but never evaluated.
  */
-export async function bundled(
+export async function deployed(
   source: string,
   outDir: string,
-  options: { splitting?: boolean; kafkajsDeep?: boolean; external?: string[] } = {},
+  variant: DeployedVariant = {},
 ): Promise<Built> {
-  const { splitting = false, kafkajsDeep = false, external = [] } = options;
+  const { withIamSigner = false, sdkInside = false, splitting = false } = variant;
   const entry = join(outDir, 'index.mjs');
   await rm(outDir, { recursive: true, force: true });
+  const options = nodejsFunctionEsbuildOptions(bridgeBundling(withIamSigner));
   const result = await build({
+    ...options,
     entryPoints: { index: source },
     ...(splitting
       ? {
@@ -51,38 +63,28 @@ export async function bundled(
           outExtension: { '.js': '.mjs' },
         }
       : { outfile: entry }),
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    minify: true,
-    mainFields: ['module', 'main'],
-    banner: { js: REQUIRE_SHIM },
-    external,
+    ...(sdkInside ? { external: (options.external ?? []).filter((e) => e !== '@aws-sdk/*') } : {}),
     metafile: true,
     logLevel: 'error',
-    ...(kafkajsDeep ? { plugins: [kafkajsDeepImports] } : {}),
   });
   return { entry, metafile: result.metafile, ...outputBytes(result.metafile, entry) };
 }
 
-/**
- * Resolves the bare `kafkajs` import to kafkajs-deep-shim.ts: simulates lib/ importing kafkajs'
- * deep modules instead of its index (a proposed change; bench/ does not edit lib/).
- */
-const kafkajsDeepImports: Plugin = {
-  name: 'kafkajs-deep-imports',
-  setup(plugin) {
-    const shim = fileURLToPath(new URL('./kafkajs-deep-shim.ts', import.meta.url));
-    plugin.onResolve({ filter: /^kafkajs$/ }, () => ({ path: shim }));
-  },
-};
-
-/** Total output bytes, and the bytes of the entry plus its static imports, transitively. */
-function outputBytes(metafile: Metafile, entry: string): { totalBytes: number; initBytes: number } {
+/** Output sizes, and the chunks of dynamically imported packages. */
+function outputBytes(
+  metafile: Metafile,
+  entry: string,
+): Pick<Built, 'totalBytes' | 'initBytes' | 'mapBytes' | 'lazyChunks'> {
   const outputs = new Map(Object.entries(metafile.outputs).map(([path, o]) => [resolve(path), o]));
   let totalBytes = 0;
-  for (const [path, output] of outputs) if (path.endsWith('.mjs')) totalBytes += output.bytes;
+  let mapBytes = 0;
+  const lazyChunks = new Map<string, string>();
+  for (const [path, output] of outputs) {
+    if (path.endsWith('.map')) mapBytes += output.bytes;
+    else totalBytes += output.bytes;
+    const pkg = output.entryPoint && /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(output.entryPoint)?.[1];
+    if (pkg && path !== resolve(entry)) lazyChunks.set(pkg, path);
+  }
   const seen = new Set<string>();
   const visit = (path: string): void => {
     const output = outputs.get(path);
@@ -95,7 +97,7 @@ function outputBytes(metafile: Metafile, entry: string): { totalBytes: number; i
   visit(resolve(entry));
   let initBytes = 0;
   for (const path of seen) initBytes += outputs.get(path)?.bytes ?? 0;
-  return { totalBytes, initBytes };
+  return { totalBytes, initBytes, mapBytes, lazyChunks };
 }
 
 /**
