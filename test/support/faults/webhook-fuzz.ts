@@ -17,6 +17,7 @@ import {
 } from '../../unit/webhook/support.ts';
 import { consumeWithKcat } from '../kcat.ts';
 import { createTopic } from '../topics.ts';
+import { FUZZ_CONTENT_TYPES, statusByRules } from '../webhook-rules.ts';
 import { type FaultReport, Ledger } from './ledger.ts';
 import { tracedWriter } from './tracing-transport.ts';
 
@@ -55,21 +56,6 @@ const FORGED = [
 ] as const;
 type SignatureKind = (typeof GENUINE)[number] | (typeof FORGED)[number];
 
-/** Content types with whether the webhook takes them, and as what. */
-const CONTENT_TYPES: Array<[string | undefined, 'json' | 'other' | 'refused']> = [
-  ['application/json', 'json'],
-  ['application/json; charset=utf-8', 'json'],
-  ['application/cloudevents+json', 'json'],
-  ['text/plain', 'other'],
-  ['application/xml', 'other'],
-  ['application/x-www-form-urlencoded', 'other'],
-  ['application/octet-stream', 'other'],
-  [undefined, 'other'],
-  ['multipart/form-data; boundary=b', 'refused'],
-  ['image/png', 'refused'],
-  ['not a media type', 'refused'],
-];
-
 /** Header names the generator's extra headers must not take (the ones the rules read). */
 const RESERVED = new Set([
   'content-type',
@@ -99,7 +85,7 @@ const requestArbitrary = fc.record({
     { weight: 6, arbitrary: fc.constant('POST') },
     { weight: 1, arbitrary: fc.constantFrom('post', 'GET', 'PUT') },
   ),
-  contentType: fc.constantFrom(...CONTENT_TYPES),
+  contentType: fc.constantFrom(...FUZZ_CONTENT_TYPES),
   body: fc.oneof(
     { weight: 3, arbitrary: fc.json().map((j) => Buffer.from(j)) },
     { weight: 2, arbitrary: fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b)) },
@@ -259,22 +245,14 @@ function signatureHeaders(request: FuzzRequest, seen: Buffer, now: number): Reco
 
 /** The status the webhook owes a request, from the rules (README), not from the code. */
 function expectedStatus(request: FuzzRequest, seen: Buffer): number {
-  if (request.topicChoice !== 'allowed') return 404;
-  if (request.method.toUpperCase() !== 'POST') return 405;
-  if (seen.length > MAX_BYTES) return 413;
-  if (!isGenuine(request.signature)) return 401;
-  const kind = request.contentType[1];
-  if (kind === 'refused') return 415;
-  return kind === 'json' && !isUtf8Json(seen) ? 400 : 200;
-}
-
-function isUtf8Json(bytes: Buffer): boolean {
-  try {
-    JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-    return true;
-  } catch {
-    return false;
-  }
+  return statusByRules({
+    topicAllowed: request.topicChoice === 'allowed',
+    method: request.method,
+    body: seen,
+    maxBytes: MAX_BYTES,
+    signatureAccepted: isGenuine(request.signature),
+    contentKind: request.contentType[1],
+  });
 }
 
 export interface WebhookFuzzOptions {
