@@ -1,7 +1,7 @@
 /**
- * A contender in another process (kafka-go's Writer, the Writer with the proposed encoder) that
- * stays connected and runs one round per request, so its rounds alternate with the in-process
- * contenders' and a load spike on the machine hits every contender alike.
+ * A contender in another process (kafka-go's Writer) that stays connected and runs one round per
+ * request, so its rounds alternate with the in-process contenders' and a load spike on the
+ * machine hits every contender alike.
  *
  * Protocol, one line each: the child prints `ready` once connected; for every `round` line on its
  * stdin it sends the workload once and prints `{"ms", "callMs": [...], "cpuMicrosPerMessage"}`; it
@@ -22,8 +22,6 @@ export interface RemoteSpec {
   args: readonly string[];
   /** How long connecting and one round may take. @default 120_000 */
   timeoutMs?: number;
-  /** Sees each round's whole answer (children may report more, e.g. CPU time). */
-  onAnswer?: (answer: Record<string, unknown>) => void;
 }
 
 /** Starts the child and resolves once it printed `ready`. */
@@ -75,7 +73,6 @@ export async function remoteContender(spec: RemoteSpec): Promise<Contender> {
         callMs: number[];
         cpuMicrosPerMessage?: number;
       };
-      spec.onAnswer?.(answer);
       for (const ms of answer.callMs) onCall(ms);
       // The child's own clock: the pipe's round trip is not the contender's time.
       return { ms: answer.ms, cpuMicrosPerMessage: answer.cpuMicrosPerMessage ?? null };

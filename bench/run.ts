@@ -23,7 +23,6 @@ import { expectDelivered } from './offsets.ts';
 import { JAVA_PROPS, javaProducer, javaRecordsPerRound } from './peers/java.ts';
 import { kafkaGoWriter } from './peers/kafka-go.ts';
 import { librdkafka } from './peers/kcat.ts';
-import { withPrototypeEncoder, writerOwnProcess } from './prototypes/proposed.ts';
 import { goalsTable, judgeGoals, latencyTable, throughputTable } from './report.ts';
 import { type Measured, round, throughputRows } from './results.ts';
 import { readSettings } from './settings.ts';
@@ -119,16 +118,6 @@ try {
         }),
     ],
     ['librdkafka', () => librdkafka({ brokers, topic, probeTopic: topics.probe, messages, valueBytes })],
-    // The proposed lib/ encoder, in processes of their own (see bench/README.md), and its control.
-    ['writer-own-process', () => writerOwnProcess({ brokers, topic, messages, valueBytes, chunk })],
-    [
-      'writer-prototype-encoder',
-      () => withPrototypeEncoder({ contender: 'writer', brokers, topic, messages, valueBytes, chunk }),
-    ],
-    [
-      'sqs-prototype-encoder',
-      () => withPrototypeEncoder({ contender: 'sqs', brokers, topic, messages, valueBytes, chunk }),
-    ],
   ];
   const contenders: Contender[] = [];
   for (const [id, build] of builders) if (!skipped(id)) contenders.push(await build());
