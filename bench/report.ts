@@ -22,7 +22,13 @@ export interface GoalInputs {
 export function judgeGoals(inputs: GoalInputs): Goal[] {
   const byId = new Map(inputs.throughput.map((r) => [r.id, r]));
   const writer = byId.get(inputs.writerId);
-  const kafkaGo = byId.get('kafka-go');
+  // The faster kafka-go configuration (BatchTimeout 1 ms or 50 µs) is the one to beat.
+  const kafkaGo = inputs.throughput
+    .filter((r) => r.id.startsWith('kafka-go'))
+    .reduce<(typeof inputs.throughput)[number] | undefined>(
+      (best, r) => (best === undefined || r.msgsPerSec > best.msgsPerSec ? r : best),
+      undefined,
+    );
   const goals: Goal[] = [];
   goals.push({
     goal: 'Writer time <= 1.05x raw kafkajs',
@@ -33,7 +39,7 @@ export function judgeGoals(inputs: GoalInputs): Goal[] {
     goal: 'Writer throughput >= kafka-go Writer',
     measured:
       writer && kafkaGo
-        ? `${writer.msgsPerSec.toLocaleString('en-US')} vs ${kafkaGo.msgsPerSec.toLocaleString('en-US')} msgs/s (${round(writer.msgsPerSec / kafkaGo.msgsPerSec, 2)}x)`
+        ? `${writer.msgsPerSec.toLocaleString('en-US')} vs ${kafkaGo.msgsPerSec.toLocaleString('en-US')} msgs/s (${round(writer.msgsPerSec / kafkaGo.msgsPerSec, 2)}x; ${kafkaGo.contender})`
         : 'not run',
     met: writer && kafkaGo ? writer.msgsPerSec >= kafkaGo.msgsPerSec : null,
   });

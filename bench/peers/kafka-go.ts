@@ -32,12 +32,16 @@ export async function kafkaGoWriter(options: {
   valueBytes: number;
   chunk: number;
   batchTimeout: string;
+  /** @default 'kafka-go' */
+  id?: string;
+  /** Appended to the row's footnote. */
+  note?: string;
 }): Promise<Contender> {
   return remoteContender({
-    id: 'kafka-go',
+    id: options.id ?? 'kafka-go',
     name: `kafka-go Writer sync (BatchSize ${options.chunk}, BatchTimeout ${options.batchTimeout})`,
     kind: 'peer',
-    note: 'segmentio/kafka-go v0.4.51, Go, own process',
+    note: `segmentio/kafka-go v0.4.51, Go, own process${options.note ? `; ${options.note}` : ''}`,
     command: await build(),
     args: [
       `-brokers=${options.brokers.join(',')}`,

@@ -327,7 +327,7 @@ export class Writer {
   ): Promise<Array<string | Error>> {
     try {
       const baseOffset = await this.sendBatch(topic, partition, entries, signal);
-      return entries.map((_, position) => offsetAt(baseOffset, position));
+      return offsetsFrom(baseOffset, entries.length);
     } catch (error) {
       if (!isTooLarge(error) || entries.length === 1) return entries.map(() => error as Error);
       const middle = Math.ceil(entries.length / 2);
@@ -413,9 +413,14 @@ function isTooLarge(error: unknown): boolean {
   );
 }
 
-function offsetAt(baseOffset: string, position: number): string {
-  if (baseOffset === '-1') return '-1';
-  return (BigInt(baseOffset) + BigInt(position)).toString();
+/** The offsets of a batch's messages, from the broker's base offset (a decimal int64). */
+function offsetsFrom(baseOffset: string, count: number): string[] {
+  if (baseOffset === '-1') return new Array<string>(count).fill('-1');
+  const base = Number(baseOffset);
+  // Numbers while exact (offsets below 2^53, every real partition); BigInt beyond.
+  if (Number.isSafeInteger(base + count)) return Array.from({ length: count }, (_, i) => String(base + i));
+  const big = BigInt(baseOffset);
+  return Array.from({ length: count }, (_, i) => (big + BigInt(i)).toString());
 }
 
 function abortKind(signal: AbortSignal): 'aborted' | 'timeout' {
