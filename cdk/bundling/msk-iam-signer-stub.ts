@@ -8,3 +8,6 @@ export async function generateAuthToken(): Promise<never> {
     'this function was bundled without the MSK IAM signer because its stack does not use IAM auth; deploy it with an msk-* broker mode (IAM) instead of setting KAFKA_AUTH=aws-iam by hand',
   );
 }
+
+/** How lib/auth/msk-iam.ts reads the signer (a CommonJS module's exports object). */
+export default { generateAuthToken };

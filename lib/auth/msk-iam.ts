@@ -6,7 +6,10 @@ import type { OauthBearerToken } from '../writer/connection-options.ts';
  */
 export function mskIamTokenProvider(region: string): () => Promise<OauthBearerToken> {
   return async () => {
-    const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
+    // The signer is CommonJS: `default` is its exports object under Node and in every esbuild
+    // build, whereas named exports are lost when a code-split bundle puts it in a chunk of its own
+    // (the chunk only has `export default`), as the deployed Lambda bundles do.
+    const { generateAuthToken } = (await import('aws-msk-iam-sasl-signer-js')).default;
     const { token } = await generateAuthToken({ region });
     return { value: token };
   };
