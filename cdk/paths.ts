@@ -15,6 +15,3 @@ export const FUNCTION_ENTRIES = {
   eventbridge: join(PROJECT_ROOT, 'functions', 'eventbridge', 'index.ts'),
   scheduled: join(PROJECT_ROOT, 'functions', 'scheduled', 'index.ts'),
 } as const;
-
-/** The lock file NodejsFunction hashes and bundles against. */
-export const LOCK_FILE = join(PROJECT_ROOT, 'package-lock.json');

@@ -1,14 +1,13 @@
 /**
- * The builds cold-start.ts compares, per function: the bundle cdk/ deploys (esbuild with
- * `bridgeBundling()`'s options, as `NodejsFunction` runs it), variants of it with the AWS SDK
- * inside, and a naive build (the project's code transpiled, every package loaded from
- * node_modules as installed).
+ * The builds cold-start.ts compares, per function: the bundle cdk/ deploys (`buildBridgeBundle`,
+ * cdk/bundling/bridge-bundling.ts, the function the construct runs), the same in one file with the
+ * AWS SDK inside or left to the runtime (the deployment before code splitting), and a naive build
+ * (the project's code transpiled, every package loaded from node_modules as installed).
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { bridgeBundling } from '../../cdk/bundling/bridge-bundling.ts';
-import { nodejsFunctionEsbuildOptions } from './nodejs-function-esbuild.ts';
+import { buildBridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
 
 /** One built handler. */
 export interface Built {
@@ -19,62 +18,50 @@ export interface Built {
   totalBytes: number;
   /** Bytes loaded at init: the entry and the chunks it imports statically. */
   initBytes: number;
+  /** Those files (absolute paths). */
+  initFiles: string[];
   /** Bytes of the source maps (read at init under `--enable-source-maps`), 0 without. */
   mapBytes: number;
   /** Per package name, the code-split chunk a dynamic `import()` of that package loads. */
   lazyChunks: Map<string, string>;
 }
 
-/** What to change in the deployed build. */
+/** What to change in the deployed build (`buildBridgeBundle`'s options; its defaults are deployed). */
 export interface DeployedVariant {
-  /** `bridgeBundling(true)`: the MSK IAM signer bundled. @default false */
+  /** The MSK IAM signer bundled. @default false */
   withIamSigner?: boolean;
-  /** Bundle `@aws-sdk/*` instead of leaving it to the runtime. @default false */
-  sdkInside?: boolean;
-  /**
-   * esbuild code splitting: each dynamically imported module a chunk of its own, read only when
-   * used (`NodejsFunction` cannot: it writes one `outfile`). @default false
-   */
-  splitting?: boolean;
+  /** One file instead of code-split chunks (dynamic imports inlined). @default false */
+  oneFile?: boolean;
+  /** `@aws-sdk/*` left to the runtime. @default false */
+  externalSdk?: boolean;
 }
 
 /**
- * The bundle `NodejsFunction` makes with `bridgeBundling(withIamSigner)` (index.mjs and its source
- * map), optionally with the SDK inside or split into chunks. In one file, dynamic imports are
- * inlined: a module the configuration does not use is parsed at init but never evaluated.
+ * The bundle cdk/ deploys for `source` (index.mjs, its chunks, source maps), or a variant of it.
+ * In one file, dynamic imports are inlined: a module the configuration does not use is parsed at
+ * init but never evaluated.
  */
 export async function deployed(
   source: string,
   outDir: string,
   variant: DeployedVariant = {},
 ): Promise<Built> {
-  const { withIamSigner = false, sdkInside = false, splitting = false } = variant;
-  const entry = join(outDir, 'index.mjs');
-  await rm(outDir, { recursive: true, force: true });
-  const options = nodejsFunctionEsbuildOptions(bridgeBundling(withIamSigner));
-  const result = await build({
-    ...options,
-    entryPoints: { index: source },
-    ...(splitting
-      ? {
-          outdir: outDir,
-          splitting: true,
-          chunkNames: 'chunks/[name]-[hash]',
-          outExtension: { '.js': '.mjs' },
-        }
-      : { outfile: entry }),
-    ...(sdkInside ? { external: (options.external ?? []).filter((e) => e !== '@aws-sdk/*') } : {}),
-    metafile: true,
-    logLevel: 'error',
+  const { withIamSigner = false, oneFile = false, externalSdk = false } = variant;
+  const bundle = buildBridgeBundle({
+    entry: source,
+    outdir: outDir,
+    withIamSigner,
+    splitting: !oneFile,
+    externalSdk,
   });
-  return { entry, metafile: result.metafile, ...outputBytes(result.metafile, entry) };
+  return { entry: bundle.entry, metafile: bundle.metafile, ...outputBytes(bundle.metafile, bundle.entry) };
 }
 
 /** Output sizes, and the chunks of dynamically imported packages. */
 function outputBytes(
   metafile: Metafile,
   entry: string,
-): Pick<Built, 'totalBytes' | 'initBytes' | 'mapBytes' | 'lazyChunks'> {
+): Pick<Built, 'totalBytes' | 'initBytes' | 'initFiles' | 'mapBytes' | 'lazyChunks'> {
   const outputs = new Map(Object.entries(metafile.outputs).map(([path, o]) => [resolve(path), o]));
   let totalBytes = 0;
   let mapBytes = 0;
@@ -97,7 +84,7 @@ function outputBytes(
   visit(resolve(entry));
   let initBytes = 0;
   for (const path of seen) initBytes += outputs.get(path)?.bytes ?? 0;
-  return { totalBytes, initBytes, mapBytes, lazyChunks };
+  return { totalBytes, initBytes, initFiles: [...seen], mapBytes, lazyChunks };
 }
 
 /**

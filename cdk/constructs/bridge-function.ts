@@ -2,12 +2,10 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { bridgeBundling } from '../bundling/bridge-bundling.ts';
-import { LOCK_FILE, PROJECT_ROOT } from '../paths.ts';
+import { bridgeCode } from '../bundling/bridge-code.ts';
 import { type KafkaBroker, type ProduceGrant, secretReadStatements } from './kafka-broker.ts';
 
 /** Producer settings every function shares, as `KAFKA_*` variables. */
@@ -92,14 +90,14 @@ const MANAGED_KEYS = new Set([
 const SECRET_KEYS = new Set(['KAFKA_USERNAME', 'KAFKA_PASSWORD', 'WEBHOOK_SECRET']);
 
 /**
- * One deployable handler as a Lambda function: NodejsFunction bundled locally by esbuild (no
- * Docker), ARM64 on Node.js 22, its own log group with retention, a role holding only what this
- * function needs (its logs, its broker grants, its network interfaces), in the broker's VPC when
- * there is one.
+ * One deployable handler as a Lambda function: a code-split esbuild bundle with the AWS SDK
+ * inside, built locally without Docker (cdk/bundling/bridge-code.ts), ARM64 on Node.js 22, its own
+ * log group with retention, a role holding only what this function needs (its logs, its broker
+ * grants, its network interfaces), in the broker's VPC when there is one.
  */
 export class BridgeFunction extends Construct {
   /** The Lambda function. */
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   /** The function's role; triggers add their grants to it. */
   readonly role: iam.Role;
   /** The function's log group. */
@@ -165,9 +163,9 @@ export class BridgeFunction extends Construct {
       ...props.environment,
     };
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: bridgeCode(props.entry, props.broker.auth === 'aws-iam'),
+      handler: 'index.handler',
       description: props.description ?? 'kafka-lambda-bridge function',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -177,9 +175,6 @@ export class BridgeFunction extends Construct {
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: LOCK_FILE,
-      bundling: bridgeBundling(props.broker.auth === 'aws-iam'),
       ...(network
         ? {
             vpc: network.vpc,

@@ -1,8 +1,11 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCfnLint } from '../../scripts/cfn-lint/install.ts';
 import { type CfnLintFinding, lintTemplates } from '../../scripts/cfn-lint/lint.ts';
+import { type BundleContents, builtFrom, bundleContents, functionAssets } from './bundle-contents.ts';
 import { buildBridge, IAM_MODES, MODE_NAMES, MODES, type ModeName, tempDir } from './support.ts';
 
 /** One extra shape on top of MODES: every optional feature on, so each is linted and nagged too. */
@@ -85,38 +88,115 @@ describe.each(Object.keys(SHAPES))('synth: %s', (shape) => {
     expect(errors.map((e) => `${e.rule} ${e.path}: ${e.message}`)).toEqual([]);
   });
 
-  it('bundles four functions as minified ES modules with source maps', () => {
-    const { outdir } = synth(shape);
-    const bundles = readdirSync(outdir)
-      .filter((dir) => existsSync(join(outdir, dir, 'index.mjs')))
-      .map((dir) => join(outdir, dir, 'index.mjs'));
-    expect(bundles).toHaveLength(4);
-    for (const bundle of bundles) {
-      const text = readFileSync(bundle, 'utf8');
-      expect(existsSync(`${bundle}.map`)).toBe(true);
-      // The banner esbuild puts first; an ES module has no `require` of its own.
-      expect(text.startsWith("import { createRequire as __bridgeCreateRequire } from 'node:module';")).toBe(
-        true,
-      );
-      // Minified: a few dozen lines (license comments) for ~400 KiB.
-      expect(text.split('\n').length).toBeLessThan(100);
+  it('bundles four functions as index.mjs plus code-split chunks, with source maps', () => {
+    const assets = functionAssets(synth(shape).outdir);
+    expect(assets).toHaveLength(4);
+    for (const asset of assets) {
+      const { files } = contentsOf(asset);
+      expect(files).toContain('index.mjs');
+      expect(files.filter((f) => f.startsWith('chunks/')).length).toBeGreaterThan(10);
+      for (const file of files) expect(existsSync(join(asset, `${file}.map`))).toBe(true);
+      // Minified: a few dozen lines (license comments) for ~100 KiB.
+      expect(readFileSync(join(asset, 'index.mjs'), 'utf8').split('\n').length).toBeLessThan(100);
+    }
+  });
+
+  it('gives every file of a bundle its own createRequire banner, valid beside what esbuild wrote', () => {
+    const files = functionAssets(synth(shape).outdir).flatMap((asset) =>
+      contentsOf(asset).files.map((file) => join(asset, file)),
+    );
+    for (const file of files) expect(readFileSync(file, 'utf8').startsWith(BANNER)).toBe(true);
+    // Parsing each file as a module fails on a second top-level `require` (or any other clash).
+    const invalid = execFileSync(
+      process.execPath,
+      ['--experimental-vm-modules', '--no-warnings', '-e', PARSE],
+      {
+        input: JSON.stringify(files),
+        encoding: 'utf8',
+      },
+    );
+    expect(JSON.parse(invalid)).toEqual([]);
+  });
+
+  it('bundles the AWS SDK: nothing but Node built-ins is left to the runtime', () => {
+    for (const asset of functionAssets(synth(shape).outdir)) {
+      const contents = contentsOf(asset);
+      expect(contents.externals.filter((e) => !isBuiltin(e))).toEqual([]);
+      expect(builtFrom(contents, contents.files, 'node_modules/@aws-sdk/client-secrets-manager/')).toBe(true);
     }
   });
 });
 
+/** The banner esbuild puts first in every output file; an ES module has no `require` of its own. */
+const BANNER = "import { createRequire as __bridgeCreateRequire } from 'node:module';";
+
+/** Parses each file of the JSON list on stdin as an ES module; prints those that fail, with why. */
+const PARSE = `
+const { readFileSync } = require('node:fs');
+const { SourceTextModule } = require('node:vm');
+const invalid = [];
+for (const file of JSON.parse(readFileSync(0, 'utf8'))) {
+  try { new SourceTextModule(readFileSync(file, 'utf8'), { identifier: file }); }
+  catch (error) { invalid.push(file + ': ' + error.message); }
+}
+process.stdout.write(JSON.stringify(invalid));
+`;
+
+const contents = new Map<string, BundleContents>();
+
+/** An asset's contents, read once. */
+function contentsOf(asset: string): BundleContents {
+  let found = contents.get(asset);
+  if (!found) {
+    found = bundleContents(asset);
+    contents.set(asset, found);
+  }
+  return found;
+}
+
+/** What each bundle may load at init: the Secrets Manager client and the signer are first-use only. */
+const LAZY = [
+  'node_modules/@aws-sdk/client-secrets-manager/',
+  'node_modules/@aws-sdk/client-s3/',
+  'node_modules/aws-msk-iam-sasl-signer-js/',
+  'node_modules/@aws-sdk/credential-providers/',
+  'cdk/bundling/msk-iam-signer-stub.ts',
+];
+
 describe.each(MODE_NAMES)('bundles: %s', (mode: ModeName) => {
   const iam = IAM_MODES.includes(mode);
 
+  it('loads neither the Secrets Manager client nor the MSK IAM signer at init, only by dynamic import', () => {
+    for (const asset of functionAssets(synth(mode).outdir)) {
+      const contents = contentsOf(asset);
+      expect(LAZY.filter((fragment) => builtFrom(contents, contents.atInit, fragment))).toEqual([]);
+      // In the asset all the same, for the first invocation that needs them.
+      expect(builtFrom(contents, contents.files, 'node_modules/@aws-sdk/client-secrets-manager/')).toBe(true);
+    }
+  });
+
   it(
-    iam ? 'carries the MSK IAM signer (with node:crypto SHA-256)' : 'carries none of the MSK IAM signer',
+    iam
+      ? 'carries the MSK IAM signer with node:crypto SHA-256 (not the pure-JS one)'
+      : 'carries the signer stub and none of the MSK IAM signer',
     () => {
-      const { outdir } = synth(mode);
-      for (const dir of readdirSync(outdir).filter((d) => existsSync(join(outdir, d, 'index.mjs')))) {
-        const text = readFileSync(join(outdir, dir, 'index.mjs'), 'utf8');
-        // The signer's user agent; the pure-JS SHA-256's error text.
-        expect(text.includes('aws-msk-iam-sasl-signer-js/')).toBe(iam);
-        expect(text).not.toContain('Attempted to update an already finished hash');
+      for (const asset of functionAssets(synth(mode).outdir)) {
+        const contents = contentsOf(asset);
+        const from = (fragment: string) => builtFrom(contents, contents.files, fragment);
+        expect(from('node_modules/aws-msk-iam-sasl-signer-js/')).toBe(iam);
+        expect(from('node_modules/@aws-sdk/credential-providers/')).toBe(iam);
+        expect(from('cdk/bundling/sha256-node.ts')).toBe(iam);
+        expect(from('cdk/bundling/msk-iam-signer-stub.ts')).toBe(!iam);
+        expect(from('node_modules/@aws-crypto/sha256-js/')).toBe(false);
       }
     },
   );
+
+  it('replaces the zstd WASM fallback with its stub', () => {
+    for (const asset of functionAssets(synth(mode).outdir)) {
+      const contents = contentsOf(asset);
+      expect(builtFrom(contents, contents.files, 'cdk/bundling/zstd-wasm-stub.ts')).toBe(true);
+      expect(builtFrom(contents, contents.files, 'node_modules/@bokuweb/zstd-wasm/')).toBe(false);
+    }
+  });
 });
