@@ -20,15 +20,22 @@ export function planBatches(
   batchSize: number,
   batchBytes: number,
 ): PlannedBatch[][] {
-  const byPartition = new Map<string, PlannedBatch[]>();
+  // Per topic, a partition's batches at its partition number: no string key per message.
+  const byTopic = new Map<string, PlannedBatch[][]>();
+  const inFirstSeenOrder: PlannedBatch[][] = [];
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i] as ResolvedMessage;
     const partition = partitions[i] as number;
-    const key = `${message.topic}\u0000${partition}`;
-    let batches = byPartition.get(key);
+    let topicBatches = byTopic.get(message.topic);
+    if (!topicBatches) {
+      topicBatches = [];
+      byTopic.set(message.topic, topicBatches);
+    }
+    let batches = topicBatches[partition];
     if (!batches) {
       batches = [];
-      byPartition.set(key, batches);
+      topicBatches[partition] = batches;
+      inFirstSeenOrder.push(batches);
     }
     let current = batches[batches.length - 1];
     if (!current || current.indices.length >= batchSize || current.bytes + message.size > batchBytes) {
@@ -38,5 +45,5 @@ export function planBatches(
     current.indices.push(i);
     current.bytes += message.size;
   }
-  return [...byPartition.values()];
+  return inFirstSeenOrder;
 }
