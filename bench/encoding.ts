@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { WireRecord } from '../lib/writer/transport.ts';
+import { toKafkaJsTopicData } from '../lib/writer/wire/kafkajs-produce.ts';
 import { encodeProduceRequestBody, type ProduceRequestBody } from '../lib/writer/wire/produce-request.ts';
 import { median, table } from './measure.ts';
 
@@ -64,19 +65,7 @@ function kafkajsArgs(body: ProduceRequestBody): Record<string, unknown> {
     compression: 0,
     producerId: body.producerId.toString(),
     producerEpoch: body.producerEpoch,
-    topicData: body.topics.map(({ topic, partitions }) => ({
-      topic,
-      partitions: partitions.map(({ partition, firstSequence, records }) => ({
-        partition,
-        firstSequence,
-        messages: records.map((r) => ({
-          key: r.key,
-          value: r.value,
-          headers: r.headers,
-          timestamp: r.timestampMs,
-        })),
-      })),
-    })),
+    topicData: toKafkaJsTopicData(body),
   };
 }
 

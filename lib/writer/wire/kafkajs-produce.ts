@@ -63,8 +63,8 @@ function asEncoder(bytes: Buffer): Encoder {
   return encoder;
 }
 
-/** The same records in kafkajs' `topicData` shape. */
-function toKafkaJsTopicData(body: ProduceRequestBody) {
+/** The same records in kafkajs' `topicData` shape (also the reference the tests encode with kafkajs). */
+export function toKafkaJsTopicData(body: ProduceRequestBody) {
   return body.topics.map(({ topic, partitions }) => ({
     topic,
     partitions: partitions.map(({ partition, firstSequence, records }) => ({

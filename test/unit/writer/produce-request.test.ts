@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { codecFor, toKafkaJsCompressionType } from '../../../lib/writer/codecs/compression.ts';
 import type { WireRecord } from '../../../lib/writer/transport.ts';
 import { crc32c } from '../../../lib/writer/wire/crc32c.ts';
-import { type KafkaJsProduceFactory, produceRequest } from '../../../lib/writer/wire/kafkajs-produce.ts';
+import {
+  type KafkaJsProduceFactory,
+  produceRequest,
+  toKafkaJsTopicData,
+} from '../../../lib/writer/wire/kafkajs-produce.ts';
 import {
   encodeCompressedProduceRequestBody,
   encodeProduceRequestBody,
@@ -27,22 +31,6 @@ const { lookup, requests } = require('kafkajs/src/protocol/requests/index.js') a
 const PRODUCE_API_KEY = 0;
 const kafkajsCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (buf: Buffer) => number;
 
-function kafkajsTopicData(body: ProduceRequestBody) {
-  return body.topics.map(({ topic, partitions }) => ({
-    topic,
-    partitions: partitions.map(({ partition, firstSequence, records }) => ({
-      partition,
-      firstSequence,
-      messages: records.map((r) => ({
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-        timestamp: r.timestampMs,
-      })),
-    })),
-  }));
-}
-
 async function kafkajsBytes(body: ProduceRequestBody, compression = 0): Promise<Buffer> {
   const request = kafkajsProduceV3({
     acks: body.acks,
@@ -50,7 +38,7 @@ async function kafkajsBytes(body: ProduceRequestBody, compression = 0): Promise<
     compression,
     producerId: body.producerId.toString(),
     producerEpoch: body.producerEpoch,
-    topicData: kafkajsTopicData(body),
+    topicData: toKafkaJsTopicData(body),
   });
   return (await request.encode()).buffer;
 }
@@ -229,7 +217,7 @@ describe('produceRequest', () => {
       acks: -1,
       timeout: 5000,
       compression: 0,
-      topicData: kafkajsTopicData(b),
+      topicData: toKafkaJsTopicData(b),
     }).encode();
     expect(encoded.equals(expected.buffer)).toBe(true);
   });
