@@ -1,10 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { portAnswers, probePort, stopProcess } from '../setup/processes.ts';
 import { LOCAL_SASL_USERS, LOG4J2_PROPERTIES, portsFor, serverProperties } from './config.ts';
 import { ensureKafkaJars } from './install.ts';
 import { CACHE_DIR } from './paths.ts';
@@ -290,19 +291,7 @@ export class LocalKafkaCluster {
 
   private async signalNode(nodeId: number, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
     const pid = await this.pidOf(nodeId);
-    if (!pid || !isAlive(pid)) return;
-    // A paused node ignores SIGTERM until it runs again.
-    process.kill(pid, 'SIGCONT');
-    process.kill(pid, signal);
-    const deadline = Date.now() + timeoutMs;
-    while (isAlive(pid)) {
-      if (Date.now() > deadline) {
-        process.kill(pid, 'SIGKILL');
-        await sleep(200);
-        break;
-      }
-      await sleep(100);
-    }
+    if (pid) await stopProcess(pid, signal, timeoutMs);
     this.children.delete(nodeId);
   }
 
@@ -372,40 +361,4 @@ export class LocalKafkaCluster {
     const tails = running.map((id) => `--- node ${id} ---\n${this.logTail(id)}`).join('\n');
     throw new Error(`Kafka ${this.name} not ready after ${timeoutMs} ms (${lastProblem}).\n${tails}`);
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function portAnswers(port: number): Promise<boolean> {
-  try {
-    await probePort(port);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function probePort(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve();
-    });
-    socket.once('error', (error) => {
-      socket.destroy();
-      reject(new Error(`port ${port}: ${error.message}`));
-    });
-  });
 }

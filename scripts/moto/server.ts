@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive, portAnswers, stopProcess } from '../setup/processes.ts';
 import { ensureMoto } from './install.ts';
 import { CACHE_DIR } from './paths.ts';
 
@@ -84,7 +85,7 @@ export class LocalMoto {
   async stop(): Promise<void> {
     const record = await this.readPidRecord();
     const pid = this.child?.pid ?? record?.pid;
-    if (pid) await terminate(pid);
+    if (pid) await stopProcess(pid, 'SIGTERM', 10_000);
     this.child = undefined;
     await rm(this.pidPath, { force: true });
   }
@@ -130,7 +131,7 @@ export class LocalMoto {
         `port ${this.port} is served by a moto (pid ${record.pid}) that live process ${record.owner} started; use another port`,
       );
     }
-    await terminate(record.pid);
+    await stopProcess(record.pid, 'SIGTERM', 10_000);
     await rm(this.pidPath, { force: true });
   }
 
@@ -181,25 +182,6 @@ export function awsEnvFor(endpoint: string): Record<string, string> {
   };
 }
 
-/** Sends SIGTERM and waits for the exit; SIGKILL after 10 s. */
-async function terminate(pid: number): Promise<void> {
-  if (!isAlive(pid)) return;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const deadline = Date.now() + 10_000;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) {
-      process.kill(pid, 'SIGKILL');
-      await sleep(200);
-      return;
-    }
-    await sleep(50);
-  }
-}
-
 /** True for a live moto_server; a recycled pid of some other program is never killed. */
 function isMotoServer(pid: number): boolean {
   if (!isAlive(pid)) return false;
@@ -209,31 +191,4 @@ function isMotoServer(pid: number): boolean {
     // No /proc (macOS): trust the pid file.
     return true;
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { isAlive } from './processes.ts';
 
 const run = promisify(execFile);
 
@@ -89,15 +90,6 @@ async function withLock<T>(path: string, task: () => Promise<T>): Promise<T> {
     return await task();
   } finally {
     await rm(path, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
