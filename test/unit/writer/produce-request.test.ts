@@ -133,6 +133,31 @@ describe('encodeProduceRequestBody', () => {
 });
 
 describe('encodeCompressedProduceRequestBody', () => {
+  it("rejects with the codec's error when compressing fails", async () => {
+    const failure = new Error('lz4 compress failed: out of memory');
+    const b: ProduceRequestBody = {
+      acks: -1,
+      timeoutMs: 1000,
+      producerId: -1n,
+      producerEpoch: 0,
+      topics: [
+        {
+          topic: 't',
+          partitions: [
+            {
+              partition: 0,
+              firstSequence: 0,
+              records: [{ key: null, value: Buffer.from('v'), headers: undefined, timestampMs: 1e12 }],
+            },
+          ],
+        },
+      ],
+    };
+    await expect(
+      encodeCompressedProduceRequestBody(b, { attribute: 3, compress: () => Promise.reject(failure) }),
+    ).rejects.toBe(failure);
+  });
+
   for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
     it(`writes the bytes kafkajs writes with ${compression} (the same codec on both sides)`, async () => {
       const codec = await codecFor(compression); // also registers it into kafkajs
