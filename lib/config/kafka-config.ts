@@ -89,7 +89,8 @@ export function readKafkaConfig(env: Env): { config: KafkaConfig; problems: stri
     compression: r.oneOf('KAFKA_COMPRESSION', Object.values(Compression), Compression.None),
     balancer: r.oneOf('KAFKA_BALANCER', BALANCER_NAMES, 'murmur2'),
     allowAutoTopicCreation: r.boolean('KAFKA_ALLOW_AUTO_TOPIC_CREATION', false),
-    idempotent: r.boolean('KAFKA_IDEMPOTENT', false),
+    // Idempotent by default where it is possible (acks=all), as the Java client since Kafka 3.0.
+    idempotent: r.boolean('KAFKA_IDEMPOTENT', (ACKS[acksText] ?? RequiredAcks.All) === RequiredAcks.All),
     batchSize: r.integer('KAFKA_BATCH_SIZE', 1000, { min: 1 }),
     batchBytes: r.integer('KAFKA_BATCH_BYTES', 1_048_576, { min: 1024 }),
     maxAttempts: r.integer('KAFKA_MAX_ATTEMPTS', 10, { min: 1 }),

@@ -75,15 +75,23 @@ export class UnknownTopicError extends WriterError {
 /** The broker rejected the client's credentials; retrying with the same ones cannot succeed. */
 export class AuthenticationError extends WriterError {}
 
-/** A broker or network failure, after the Writer's own retries (see `attempts`). */
+/**
+ * A broker or network failure, after the Writer's own retries (see `attempts`). `mayBeDelivered`
+ * says what happened to the messages: `false` means no attempt can have written them; `true`
+ * means one may have (a request was sent and its answer was lost, or came after the append), so
+ * a caller that retries may duplicate them.
+ */
 export class BrokerError extends WriterError {
+  readonly mayBeDelivered: boolean;
+
   constructor(
     message: string,
     readonly code: string,
     readonly attempts: number,
-    options: { retriable: boolean; cause?: unknown },
+    options: { retriable: boolean; cause?: unknown; mayBeDelivered?: boolean },
   ) {
     super(message, options);
+    this.mayBeDelivered = options.mayBeDelivered ?? false;
   }
 }
 

@@ -9,59 +9,57 @@ declare module 'kafkajs/src/cluster/index.js' {
     partitionErrorCode: number;
   }
   export interface InternalBroker {
+    nodeId: number | null;
     lookupRequest(
       apiKey: number,
       definition: unknown,
     ): (request: Record<string, unknown>) => InternalProtocolRequest;
-    connectionPool: { send(request: InternalProtocolRequest): Promise<unknown> };
+    connectionPool: {
+      host: string;
+      port: number;
+      send(request: InternalProtocolRequest): Promise<unknown>;
+    };
     disconnect(): Promise<void>;
   }
   export interface InternalProtocolRequest {
     response: { decode(data: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown> };
     [key: string]: unknown;
   }
+  /** kafkajs' BrokerPool: the seed broker and one Broker per node id. */
+  export interface BrokerPool {
+    seedBroker: InternalBroker | undefined;
+    brokers: Record<string, InternalBroker>;
+    versions: unknown;
+    rootLogger: unknown;
+    connectionPoolBuilder: {
+      build(address: {
+        host: string;
+        port: number;
+        rack?: string | null;
+      }): Promise<InternalBroker['connectionPool']>;
+    };
+    createBroker(options: Record<string, unknown>): InternalBroker;
+    connect(): Promise<void>;
+    findBroker(options: { nodeId: number }): Promise<InternalBroker>;
+    findConnectedBroker(): Promise<InternalBroker>;
+  }
   export default class Cluster {
     constructor(options: Record<string, unknown>);
-    retry: unknown;
-    isConnected(): boolean;
+    brokerPool: BrokerPool;
     connect(): Promise<void>;
     disconnect(): Promise<void>;
-    refreshMetadata(): Promise<void>;
-    refreshMetadataIfNecessary(): Promise<void>;
-    addMultipleTargetTopics(topics: string[]): Promise<void>;
-    findTopicPartitionMetadata(topic: string): InternalPartitionMetadata[];
     findBroker(options: { nodeId: number }): Promise<InternalBroker>;
-    removeBroker(options: { host: string; port: number }): void;
     logger: Logger;
   }
 }
 
-declare module 'kafkajs/src/producer/eosManager/index.js' {
-  import type Cluster from 'kafkajs/src/cluster/index.js';
-  export interface EosManager {
-    isInitialized(): boolean;
-    initProducerId(): Promise<void>;
-    getProducerId(): number;
-    getProducerEpoch(): number;
-    getSequence(topic: string, partition: number): number;
-    updateSequence(topic: string, partition: number, increment: number): void;
-  }
-  export default function createEosManager(options: {
-    logger: unknown;
-    cluster: Cluster;
-    transactional: boolean;
-    transactionalId?: string;
-    transactionTimeout?: number;
-  }): EosManager;
-}
-
 declare module 'kafkajs/src/protocol/requests/index.js' {
-  const protocol: { requests: { Produce: unknown } };
+  const protocol: { requests: { Produce: unknown; Metadata: unknown; InitProducerId: unknown } };
   export default protocol;
 }
 
 declare module 'kafkajs/src/protocol/requests/apiKeys.js' {
-  const apiKeys: { Produce: number };
+  const apiKeys: { Produce: number; Metadata: number; InitProducerId: number };
   export default apiKeys;
 }
 

@@ -46,7 +46,10 @@ export interface WriterOptions {
   writeTimeoutMs?: number;
   /** @default Compression.None */
   compression?: Compression;
-  /** Idempotent producer: retries cannot duplicate within a partition. Needs acks=All. @default false */
+  /**
+   * Idempotent producer: a retry never duplicates within a partition. Needs acks=All.
+   * @default true when requiredAcks is All (as the Java client since Kafka 3.0), else false
+   */
   idempotent?: boolean;
   /** @default 'kafka-lambda-bridge' */
   clientId?: string;
@@ -110,7 +113,6 @@ export const WRITER_DEFAULTS = {
   writeBackoffMaxMs: 1000,
   writeTimeoutMs: 10_000,
   compression: Compression.None,
-  idempotent: false,
   clientId: 'kafka-lambda-bridge',
   maxBufferedMessages: 10_000,
   maxBufferedBytes: 32 * 1024 * 1024,
@@ -130,7 +132,9 @@ export function resolveWriterConfig(options: WriterOptions): WriterConfig {
     sasl: options.sasl,
     logger: options.logger,
     ...definedOnly(options),
+    idempotent: false,
   };
+  config.idempotent = options.idempotent ?? config.requiredAcks === RequiredAcks.All;
   const problems: string[] = [];
   if (!Array.isArray(config.brokers) || config.brokers.length === 0) {
     problems.push('brokers must list at least one "host:port"');

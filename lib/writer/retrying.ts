@@ -38,8 +38,10 @@ export async function retrying<T>(
       if (error instanceof WriterError) throw error;
       const failure = asTransportError(error);
       mayBeDelivered ||= policy.sendsData && failure.maybeWritten;
-      if (!failure.retriable && failure.kind !== 'unknown-topic') throw toWriterError(failure, attempt);
-      if (attempt >= policy.maxAttempts) throw toWriterError(failure, attempt);
+      if (!failure.retriable && failure.kind !== 'unknown-topic') {
+        throw toWriterError(failure, attempt, mayBeDelivered);
+      }
+      if (attempt >= policy.maxAttempts) throw toWriterError(failure, attempt, mayBeDelivered);
       const delayMs = backoffMs(attempt, policy.writeBackoffMinMs, policy.writeBackoffMaxMs);
       policy.onRetry?.(failure, attempt, delayMs);
       try {
@@ -86,7 +88,7 @@ function asTransportError(error: unknown): TransportError {
   return new TransportError(message, 'fatal', 'UNEXPECTED', true, { cause: error });
 }
 
-function toWriterError(failure: TransportError, attempts: number): WriterError {
+function toWriterError(failure: TransportError, attempts: number, mayBeDelivered: boolean): WriterError {
   if (failure.kind === 'authentication') {
     return new AuthenticationError(`authentication failed: ${failure.message}`, { cause: failure });
   }
@@ -98,5 +100,6 @@ function toWriterError(failure: TransportError, attempts: number): WriterError {
   return new BrokerError(text, failure.code, attempts, {
     retriable: failure.retriable || failure.kind === 'unknown-topic',
     cause: failure,
+    mayBeDelivered,
   });
 }

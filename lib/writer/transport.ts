@@ -14,8 +14,18 @@ export interface KafkaTransport {
   partitions(topic: string, options?: { refresh?: boolean }): Promise<number[] | undefined>;
   /** Creates a topic; resolves once it has leaders. An existing topic is not an error. */
   createTopic(topic: string, options: CreateTopicOptions): Promise<void>;
-  /** Writes one partition's records in one request; rejects with a TransportError. */
+  /**
+   * Writes one partition's records in one request; rejects with a TransportError. A retry passes
+   * the same `batch` object again: an idempotent transport re-sends it with its own sequence
+   * numbers, so the broker can tell a duplicate from a new batch.
+   */
   produce(batch: PartitionBatch, options: ProduceOptions): Promise<ProduceResult>;
+  /**
+   * The Writer gives up on `batch` (attempts spent, aborted, deadline). A batch still queued is
+   * dropped; the answer says whether it may have been written. Without this method the Writer
+   * judges from the errors it saw.
+   */
+  abandon?(batch: PartitionBatch): { mayBeWritten: boolean };
   /** Closes connections. */
   disconnect(): Promise<void>;
 }

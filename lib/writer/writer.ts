@@ -1,6 +1,7 @@
 import { AsyncBuffer, type BufferedEntry } from './async-buffer.ts';
 import {
   BrokerError,
+  FlushTimeoutError,
   UnknownTopicError,
   WriteAbortedError,
   WriteErrors,
@@ -52,7 +53,8 @@ export class Writer {
   private readonly closeController = new AbortController();
   private readonly buffer: AsyncBuffer | undefined;
   private readonly topicSetups = new Map<string, Promise<number[]>>();
-  private readonly syncCalls = new Set<Promise<unknown>>();
+  /** Sync calls in progress, with how many messages each carries. */
+  private readonly syncCalls = new Map<Promise<unknown>, number>();
   private closing: Promise<void> | undefined;
 
   constructor(options: WriterOptions) {
@@ -113,7 +115,7 @@ export class Writer {
       return [];
     }
     const call = this.writeNow(messages, resolved, partitions, signal);
-    this.syncCalls.add(call);
+    this.syncCalls.set(call, messages.length);
     try {
       return await call;
     } finally {
@@ -129,7 +131,7 @@ export class Writer {
   async flush(options: WriteOptions = {}): Promise<void> {
     const signal = this.signalFor(options, false);
     await this.buffer?.flush(signal);
-    await waitAll([...this.syncCalls], signal);
+    await waitAll(this.syncCalls, signal);
   }
 
   /**
@@ -173,7 +175,7 @@ export class Writer {
     const closed = new WriterClosedError();
     this.closeController.abort(closed);
     this.buffer?.abandonWaiting(closed, (entries, error) => this.complete(entries, error));
-    await Promise.allSettled([...this.syncCalls]);
+    await Promise.allSettled([...this.syncCalls.keys()]);
     await this.transport.disconnect();
     if (failure) throw failure;
   }
@@ -346,12 +348,18 @@ export class Writer {
     signal: AbortSignal | undefined,
   ): Promise<string> {
     const { requiredAcks, writeTimeoutMs, compression } = this.config;
-    const records = entries.map(({ resolved }) => ({
-      key: resolved.key,
-      value: resolved.value,
-      headers: resolved.headers,
-      timestampMs: resolved.timestampMs,
-    }));
+    // One object for every attempt: the transport knows a retry by it and re-sends the batch
+    // with the same sequence numbers.
+    const batch = {
+      topic,
+      partition,
+      records: entries.map(({ resolved }) => ({
+        key: resolved.key,
+        value: resolved.value,
+        headers: resolved.headers,
+        timestampMs: resolved.timestampMs,
+      })),
+    };
     const bytes = entries.reduce((sum, e) => sum + e.resolved.size, 0);
     const startedAt = Date.now();
     const firstQueuedAt = entries[0]?.enqueuedAtMs ?? startedAt;
@@ -362,10 +370,11 @@ export class Writer {
           const requestStart = Date.now();
           this.collector.writes++;
           try {
-            return await this.transport.produce(
-              { topic, partition, records },
-              { acks: requiredAcks, timeoutMs: writeTimeoutMs, compression },
-            );
+            return await this.transport.produce(batch, {
+              acks: requiredAcks,
+              timeoutMs: writeTimeoutMs,
+              compression,
+            });
           } finally {
             this.collector.writeTimeMs.observe(Date.now() - requestStart);
           }
@@ -380,9 +389,12 @@ export class Writer {
       this.complete(entries, undefined);
       return requiredAcks === RequiredAcks.None ? '-1' : baseOffset;
     } catch (error) {
+      // The transport knows whether a request of this batch can have reached the broker.
+      const verdict = this.transport.abandon?.(batch);
+      const failure = verdict ? withDeliveryVerdict(error as Error, verdict.mayBeWritten) : (error as Error);
       this.collector.errors++;
-      this.complete(entries, error as Error);
-      throw error;
+      this.complete(entries, failure);
+      throw failure;
     }
   }
 
@@ -423,6 +435,21 @@ function offsetsFrom(baseOffset: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => (big + BigInt(i)).toString());
 }
 
+/** The error with `mayBeDelivered` as the transport judged it. */
+function withDeliveryVerdict(error: Error, mayBeDelivered: boolean): Error {
+  if (error instanceof WriteAbortedError && error.mayBeDelivered !== mayBeDelivered) {
+    return new WriteAbortedError(error.reason, mayBeDelivered, error.cause);
+  }
+  if (error instanceof BrokerError && error.mayBeDelivered !== mayBeDelivered) {
+    return new BrokerError(error.message, error.code, error.attempts, {
+      retriable: error.retriable,
+      cause: error.cause,
+      mayBeDelivered,
+    });
+  }
+  return error;
+}
+
 function abortKind(signal: AbortSignal): 'aborted' | 'timeout' {
   return (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError' ? 'timeout' : 'aborted';
 }
@@ -436,13 +463,25 @@ function notSentAfter(earlier: Error): Error {
   });
 }
 
-async function waitAll(calls: Promise<unknown>[], signal: AbortSignal | undefined): Promise<void> {
-  if (calls.length === 0) return;
-  const all = Promise.allSettled(calls).then(() => undefined);
+/** Waits for the sync calls in progress; a signal that ends the wait first gives FlushTimeoutError. */
+async function waitAll(
+  calls: ReadonlyMap<Promise<unknown>, number>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (calls.size === 0) return;
+  let pendingMessages = 0;
+  for (const count of calls.values()) pendingMessages += count;
+  const all = Promise.allSettled(
+    [...calls].map(([call, count]) => call.finally(() => (pendingMessages -= count))),
+  ).then(() => undefined);
   if (!signal) return all;
   await new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    void all.then(resolve);
+    const giveUp = () => reject(new FlushTimeoutError(pendingMessages));
+    if (signal.aborted) return giveUp();
+    signal.addEventListener('abort', giveUp, { once: true });
+    void all.then(() => {
+      signal.removeEventListener('abort', giveUp);
+      resolve();
+    });
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError, BrokerError, WriteAbortedError } from '../../../lib/writer/errors.ts';
-import { toTransportError } from '../../../lib/writer/kafkajs-transport.ts';
+import { toTransportError } from '../../../lib/writer/kafkajs-errors.ts';
 import { type RetryPolicy, retrying } from '../../../lib/writer/retrying.ts';
 import { TransportError } from '../../../lib/writer/transport.ts';
 
@@ -113,12 +113,9 @@ describe('retrying', () => {
 
 describe('toTransportError (kafkajs error classification)', () => {
   it.each([
-    [{ name: 'KafkaJSProtocolError', type: 'NOT_LEADER_OR_FOLLOWER', retriable: true }, 'retriable', false],
-    [
-      { name: 'KafkaJSProtocolError', type: 'NOT_LEADER_FOR_PARTITION', retriable: false },
-      'retriable',
-      false,
-    ],
+    // Kafka also sends these after appending (DelayedProduce, acks=all); without the acks, in doubt.
+    [{ name: 'KafkaJSProtocolError', type: 'NOT_LEADER_OR_FOLLOWER', retriable: true }, 'retriable', true],
+    [{ name: 'KafkaJSProtocolError', type: 'NOT_LEADER_FOR_PARTITION', retriable: false }, 'retriable', true],
     [
       { name: 'KafkaJSProtocolError', type: 'OUT_OF_ORDER_SEQUENCE_NUMBER', retriable: false },
       'retriable',
@@ -133,8 +130,9 @@ describe('toTransportError (kafkajs error classification)', () => {
     [
       { name: 'KafkaJSProtocolError', type: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true },
       'unknown-topic',
-      false,
+      true,
     ],
+    [{ name: 'KafkaJSProtocolError', type: 'NOT_ENOUGH_REPLICAS', retriable: true }, 'retriable', false],
     [{ name: 'KafkaJSSASLAuthenticationError', message: 'SASL failed' }, 'authentication', false],
     [{ name: 'KafkaJSConnectionClosedError', message: 'Closed connection' }, 'retriable', true],
     [{ name: 'KafkaJSConnectionError', message: 'connect ECONNREFUSED 127.0.0.1:1' }, 'retriable', false],
