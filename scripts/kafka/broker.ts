@@ -28,6 +28,11 @@ export interface StartClusterOptions {
   basePort?: number;
   /** server.properties entries applied to every node. */
   overrides?: Record<string, string | number>;
+  /**
+   * server.properties entries for one node, applied after `overrides`: per-node listeners, as
+   * the Toxiproxy harness (scripts/toxiproxy/proxied-cluster.ts) needs to advertise proxy ports.
+   */
+  nodeOverrides?: (nodeId: number) => Record<string, string | number>;
   /** How long to wait for the cluster to answer; default 90 s. */
   readyTimeoutMs?: number;
 }
@@ -43,7 +48,7 @@ export class LocalKafkaCluster {
   private readonly children = new Map<number, ChildProcess>();
 
   private constructor(
-    options: Required<Omit<StartClusterOptions, 'overrides' | 'readyTimeoutMs'>> & {
+    options: Required<Omit<StartClusterOptions, 'overrides' | 'nodeOverrides' | 'readyTimeoutMs'>> & {
       tls: TlsMaterial;
       libs: string;
     },
@@ -79,7 +84,7 @@ export class LocalKafkaCluster {
     const cluster = new LocalKafkaCluster({ name: options.name, nodeCount, basePort, tls, libs });
     await cluster.stopLeftovers();
     await cluster.assertPortsFree();
-    await cluster.format(options.overrides ?? {});
+    await cluster.format(options.overrides ?? {}, options.nodeOverrides);
     try {
       for (const nodeId of cluster.nodeIds()) cluster.launch(nodeId);
       await cluster.waitUntilReady(options.readyTimeoutMs ?? 90_000);
@@ -221,7 +226,10 @@ export class LocalKafkaCluster {
     return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   }
 
-  private async format(overrides: Record<string, string | number>): Promise<void> {
+  private async format(
+    overrides: Record<string, string | number>,
+    nodeOverrides?: StartClusterOptions['nodeOverrides'],
+  ): Promise<void> {
     await rm(this.root, { recursive: true, force: true });
     const clusterId = 'kAfKaLaMbDaBrIdGeLoCaL'.slice(0, 22);
     const { scram } = LOCAL_SASL_USERS;
@@ -234,7 +242,7 @@ export class LocalKafkaCluster {
         basePort: this.basePort,
         dataDir: join(dir, 'data'),
         tls: this.tls,
-        overrides,
+        overrides: { ...overrides, ...nodeOverrides?.(nodeId) },
       });
       await writeFile(join(dir, 'server.properties'), properties);
       await writeFile(join(dir, 'log4j2.properties'), LOG4J2_PROPERTIES);
