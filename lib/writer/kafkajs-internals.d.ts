@@ -17,9 +17,15 @@ declare module 'kafkajs/src/cluster/index.js' {
     connectionPool: {
       host: string;
       port: number;
+      pool: InternalConnection[];
       send(request: InternalProtocolRequest): Promise<unknown>;
     };
     disconnect(): Promise<void>;
+  }
+  /** One socket of a broker's connection pool. */
+  export interface InternalConnection {
+    socket?: { destroy(): void } | null;
+    rejectRequests(error: Error): void;
   }
   export interface InternalProtocolRequest {
     response: { decode(data: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown> };

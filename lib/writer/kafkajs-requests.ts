@@ -34,9 +34,33 @@ export async function sendKeepingErrors(
   try {
     return await broker.connectionPool.send(keepEveryAnswer);
   } catch (error) {
-    if (closesConnection(error)) await broker.disconnect();
+    if (closesConnection(error)) await closeNow(broker);
     throw error;
   }
+}
+
+/**
+ * Closes a broker's connections at once. kafkajs' own disconnect first waits for every request
+ * in flight, up to the request timeout: on a dead socket that is one more timeout, and in
+ * close() it keeps a process alive after the Writer gave up. Requests still out are failed as
+ * "connection closed" (their batches stay in doubt).
+ */
+export async function closeNow(broker: InternalBroker): Promise<void> {
+  for (const connection of broker.connectionPool.pool) {
+    connection.rejectRequests(
+      Object.assign(
+        new Error(
+          `connection to ${broker.connectionPool.host}:${broker.connectionPool.port} closed by the Writer`,
+        ),
+        {
+          name: 'KafkaJSConnectionClosedError',
+          retriable: true,
+        },
+      ),
+    );
+    connection.socket?.destroy();
+  }
+  await broker.disconnect();
 }
 
 /**

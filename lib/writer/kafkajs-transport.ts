@@ -10,7 +10,7 @@ import type { Codec } from './codecs/codec.ts';
 import { codecFor, toKafkaJsCompressionType } from './codecs/compression.ts';
 import type { SaslOptions, TlsOptions, WriterLogger } from './connection-options.ts';
 import { metadataError, produceAnswerError, toTransportError } from './kafkajs-errors.ts';
-import { fetchMetadata, initProducerId, sendKeepingErrors } from './kafkajs-requests.ts';
+import { closeNow, fetchMetadata, initProducerId, sendKeepingErrors } from './kafkajs-requests.ts';
 import { MetadataTable } from './metadata/metadata-table.ts';
 import { produceErrorRule } from './producer/produce-errors.ts';
 import { ProducerState, type SequenceLease } from './producer/producer-state.ts';
@@ -181,6 +181,10 @@ export class KafkaJsTransport implements KafkaTransport {
     this.connecting = undefined;
     const admin = this.admin;
     this.admin = undefined;
+    // The Writer flushed or gave up first: nothing still in flight is waited for.
+    const pool = this.cluster.brokerPool;
+    const brokers = new Set([...Object.values(pool.brokers), ...(pool.seedBroker ? [pool.seedBroker] : [])]);
+    await Promise.allSettled([...brokers].map((broker) => closeNow(broker)));
     await Promise.allSettled([this.cluster.disconnect(), admin?.then((a) => a.disconnect())]);
     this.metadata.clear();
   }

@@ -53,8 +53,8 @@ export class Writer {
   private readonly closeController = new AbortController();
   private readonly buffer: AsyncBuffer | undefined;
   private readonly topicSetups = new Map<string, Promise<number[]>>();
-  /** Sync calls in progress, with how many messages each carries. */
-  private readonly syncCalls = new Map<Promise<unknown>, number>();
+  /** writeMessages calls in progress, with how many messages each carries. */
+  private readonly calls = new Map<Promise<unknown>, number>();
   private closing: Promise<void> | undefined;
 
   constructor(options: WriterOptions) {
@@ -109,17 +109,13 @@ export class Writer {
     const resolved = resolveMessagesFor(this.config, messages);
     const signal = this.signalFor(options);
     if (signal?.aborted) throw new WriteAbortedError(abortKind(signal), false, signal.reason);
-    const partitions = await this.assignPartitions(resolved, signal);
-    if (this.buffer) {
-      await this.buffer.enqueue(messages, resolved, partitions, signal);
-      return [];
-    }
-    const call = this.writeNow(messages, resolved, partitions, signal);
-    this.syncCalls.set(call, messages.length);
+    // Tracked from here, so a flush() that starts while partitions are looked up waits for it.
+    const call = this.write(messages, resolved, signal);
+    this.calls.set(call, messages.length);
     try {
       return await call;
     } finally {
-      this.syncCalls.delete(call);
+      this.calls.delete(call);
     }
   }
 
@@ -130,8 +126,9 @@ export class Writer {
    */
   async flush(options: WriteOptions = {}): Promise<void> {
     const signal = this.signalFor(options, false);
+    // Calls in progress first: an async call counts once its messages are in the buffer.
+    await waitAll(this.calls, signal);
     await this.buffer?.flush(signal);
-    await waitAll(this.syncCalls, signal);
   }
 
   /**
@@ -175,9 +172,20 @@ export class Writer {
     const closed = new WriterClosedError();
     this.closeController.abort(closed);
     this.buffer?.abandonWaiting(closed, (entries, error) => this.complete(entries, error));
-    await Promise.allSettled([...this.syncCalls.keys()]);
+    await Promise.allSettled([...this.calls.keys()]);
     await this.transport.disconnect();
     if (failure) throw failure;
+  }
+
+  private async write(
+    messages: readonly Message[],
+    resolved: readonly ResolvedMessage[],
+    signal: AbortSignal | undefined,
+  ): Promise<RecordMetadata[]> {
+    const partitions = await this.assignPartitions(resolved, signal);
+    if (!this.buffer) return this.writeNow(messages, resolved, partitions, signal);
+    await this.buffer.enqueue(messages, resolved, partitions, signal);
+    return [];
   }
 
   private assertOpen(): void {
@@ -463,7 +471,7 @@ function notSentAfter(earlier: Error): Error {
   });
 }
 
-/** Waits for the sync calls in progress; a signal that ends the wait first gives FlushTimeoutError. */
+/** Waits for the calls in progress; a signal that ends the wait first gives FlushTimeoutError. */
 async function waitAll(
   calls: ReadonlyMap<Promise<unknown>, number>,
   signal: AbortSignal | undefined,

@@ -180,6 +180,13 @@ export class FakeKafkaCluster {
     return this.scripting.requestLog;
   }
 
+  /** Connections open now to a node (every node when omitted). */
+  openConnections(nodeId?: number): number {
+    return this.servers
+      .filter((server) => nodeId === undefined || server.nodeId === nodeId)
+      .reduce((sum, server) => sum + server.openConnections, 0);
+  }
+
   /** How many requests of an API (all APIs when omitted) a node (all when omitted) received. */
   requestCount(apiName?: ApiName, nodeId?: number): number {
     return this.scripting.requestLog.filter(
