@@ -126,7 +126,11 @@ export interface BridgeStackProps extends StackProps {
   readonly scheduleSource?: string;
   /** The schedule's input; its messages' topics are granted too. @default a heartbeat message */
   readonly scheduleInput?: Readonly<Record<string, unknown>>;
-  /** Idempotent producers (MSK IAM: WriteDataIdempotently). @default false */
+  /**
+   * Idempotent producers (MSK IAM: WriteDataIdempotently): within a Writer's life a retry never
+   * duplicates. Needs acks all.
+   * @default true when `kafka.acks` is 'all' (the default), else false
+   */
   readonly idempotent?: boolean;
   /** Functions create missing topics (MSK IAM: CreateTopic). @default false */
   readonly allowAutoTopicCreation?: boolean;
@@ -190,7 +194,7 @@ export class BridgeStack extends Stack {
 
     const produce = (topics: readonly string[]): ProduceGrant => ({
       topics: [...new Set(topics)],
-      idempotent: props.idempotent ?? false,
+      idempotent: props.idempotent ?? (props.kafka?.acks ?? 'all') === 'all',
       allowAutoTopicCreation: props.allowAutoTopicCreation ?? false,
     });
     const common = { broker: this.broker, logRetention: props.logRetention, kafka: props.kafka };

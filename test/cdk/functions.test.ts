@@ -60,7 +60,8 @@ describe.each(MODE_NAMES)('bridge functions: %s', (mode) => {
       KAFKA_AUTH: AUTH[mode],
       KAFKA_TLS: 'true',
       KAFKA_ACKS: 'all',
-      KAFKA_IDEMPOTENT: 'false',
+      // Idempotent by default with acks all, as the Writer and the Java client are.
+      KAFKA_IDEMPOTENT: 'true',
       KAFKA_ALLOW_AUTO_TOPIC_CREATION: 'false',
     });
     expect(env.KAFKA_BROKERS).toBeDefined();

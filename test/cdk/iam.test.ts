@@ -27,7 +27,13 @@ const ENI = [
   'ec2:DescribeSubnets',
   'ec2:UnassignPrivateIpAddresses',
 ];
-const MSK_IAM = ['kafka-cluster:Connect', 'kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'];
+// Idempotent producers by default (acks all): WriteDataIdempotently on the cluster.
+const MSK_IAM = [
+  'kafka-cluster:Connect',
+  'kafka-cluster:DescribeTopic',
+  'kafka-cluster:WriteData',
+  'kafka-cluster:WriteDataIdempotently',
+];
 const CONSUME = [
   'sqs:ChangeMessageVisibility',
   'sqs:DeleteMessage',
@@ -125,14 +131,14 @@ describe.each(MODE_NAMES)('IAM: %s', (mode) => {
 });
 
 describe.each(IAM_MODES)('IAM, MSK IAM auth: %s', (mode) => {
-  it('allows kafka-cluster:Connect on the cluster only', () => {
+  it('allows kafka-cluster:Connect and WriteDataIdempotently (the default producer) on the cluster only', () => {
     const connect = roleStatements(modeTemplate(mode), 'sqs').filter((s) =>
       s.Action.includes('kafka-cluster:Connect'),
     );
     expect(connect).toEqual([
       {
         Effect: 'Allow',
-        Action: ['kafka-cluster:Connect'],
+        Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
         Resource: [{ 'Fn::GetAtt': [clusterIdOf(mode), 'Arn'] }],
       },
     ]);
@@ -154,6 +160,19 @@ describe.each(IAM_MODES)('IAM, MSK IAM auth: %s', (mode) => {
         Resource: [topicArn(clusterIdOf(mode), topic)],
       },
     ]);
+  });
+});
+
+describe('IAM, MSK IAM auth with acks one (no idempotent producer possible)', () => {
+  const context = { brokerMode: 'msk-provisioned', acks: 'one' };
+
+  it('grants no WriteDataIdempotently and tells the functions not to be idempotent', () => {
+    const template = templateOf(context);
+    const actions = roleStatements(template, 'sqs').flatMap((s) => s.Action);
+    expect(actions).not.toContain('kafka-cluster:WriteDataIdempotently');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ KAFKA_ACKS: 'one', KAFKA_IDEMPOTENT: 'false' }) },
+    });
   });
 });
 

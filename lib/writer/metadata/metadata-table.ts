@@ -42,10 +42,13 @@ export class MetadataTable {
     return [...this.wanted];
   }
 
-  /** Adds a topic to the refresh list; returns whether the table has no answer for it yet. */
+  /**
+   * Adds a topic to the refresh list; returns whether the table has no usable answer for it (never
+   * asked, or absent last time: it may have been created since, so ask again).
+   */
   want(topic: string): boolean {
     this.wanted.add(topic);
-    return !this.topics.has(topic) && !this.absent.has(topic);
+    return !this.topics.has(topic);
   }
 
   /** Whether the table is older than `maxAgeMs`. */

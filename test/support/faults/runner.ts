@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import type { LocalKafkaCluster } from '../../../scripts/kafka/broker.ts';
+import type { ProxiedKafkaCluster } from '../../../scripts/toxiproxy/proxied-cluster.ts';
 import { consumeWithKcat, type KcatRecord } from '../kcat.ts';
 import { createTopic } from '../topics.ts';
 import { bodyFor, type FaultReport, idOfBody, Ledger } from './ledger.ts';
@@ -27,6 +28,11 @@ export interface ScenarioRunOptions {
   messageBytes?: number;
   /** Paths give up this long after the start; what is left counts as failed back. @default 300_000 */
   capMs?: number;
+  /**
+   * The cluster behind Toxiproxy, for network faults: the paths bootstrap from its proxies, while
+   * topics are created and read back over the direct listeners, out of the faults' way.
+   */
+  network?: ProxiedKafkaCluster;
 }
 
 /** Records per invocation: about a hundred invocations per path, within SQS's 10..10,000. */
@@ -61,8 +67,10 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
   const finished = new AbortController();
   const sinks: Sink[] = [];
 
+  const clientBrokers = options.network?.brokers ?? brokers;
   const fault = scenario.inject({
     cluster,
+    ...(options.network ? { network: options.network } : {}),
     topic: topics[0] as string,
     startedAt,
     spreadMs: options.spreadMs,
@@ -71,7 +79,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
   const failedBack = await Promise.all(
     options.paths.map(async (path, p): Promise<string[]> => {
       const ledger = ledgers[p] as Ledger;
-      const target = { brokers, topic: topics[p] as string, ledger };
+      const target = { brokers: clientBrokers, topic: topics[p] as string, ledger };
       const releaseAtMs = (i: number) => scenario.releaseAtMs(i, ledger.ids.length, options.spreadMs);
       if (path === PATHS.sqsMoto) {
         if (!options.motoEndpoint) throw new Error('the sqs-moto path needs motoEndpoint');

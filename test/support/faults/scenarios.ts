@@ -2,12 +2,15 @@ import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { LocalKafkaCluster } from '../../../scripts/kafka/broker.ts';
+import type { ProxiedKafkaCluster } from '../../../scripts/toxiproxy/proxied-cluster.ts';
 
 const run = promisify(execFile);
 
 /** What a fault gets to act on. */
 export interface FaultContext {
   cluster: LocalKafkaCluster;
+  /** The same cluster behind Toxiproxy, when the scenario makes network faults. */
+  network?: ProxiedKafkaCluster;
   /** A topic the paths write to (its partition 0's leader is "the partition leader"). */
   topic: string;
   startedAt: number;
@@ -36,18 +39,18 @@ export interface Scenario {
   inject(context: FaultContext): Promise<FaultOutcome>;
 }
 
-const uniform = (index: number, count: number, spreadMs: number) => (index * spreadMs) / count;
+export const uniform = (index: number, count: number, spreadMs: number) => (index * spreadMs) / count;
 
-function seconds(context: FaultContext): string {
+export function seconds(context: FaultContext): string {
   return `${((Date.now() - context.startedAt) / 1000).toFixed(1)} s`;
 }
 
 /** Whether messages are still arriving at the sources now. */
-function duringFeed(context: FaultContext): boolean {
+export function duringFeed(context: FaultContext): boolean {
   return Date.now() < context.startedAt + context.spreadMs;
 }
 
-async function sleepUntil(context: FaultContext, fraction: number): Promise<void> {
+export async function sleepUntil(context: FaultContext, fraction: number): Promise<void> {
   const due = context.startedAt + context.spreadMs * fraction - Date.now();
   if (due > 0) await sleep(due);
 }

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CACHE_DIR } from '../../../scripts/kafka/paths.ts';
+import type { ProxiedKafkaCluster } from '../../../scripts/toxiproxy/proxied-cluster.ts';
 import { useDedicatedCluster } from '../dedicated-cluster.ts';
 import { useMoto } from '../moto.ts';
 import { type FaultReport, formatReport } from './ledger.ts';
@@ -63,7 +64,7 @@ export const FULL: FaultRunSize = {
 const results: FaultReport[] = [];
 
 /** Prints the file's table and writes it to .cache/faults/ (docs/FAULTS.md quotes the full run's). */
-function reportAfterAll(size: FaultRunSize, file: string): void {
+export function reportAfterAll(size: FaultRunSize, file: string): void {
   afterAll(async () => {
     if (results.length === 0) return;
     const header = '| scenario | path | sent | in Kafka | failed back | lost | duplicates |';
@@ -90,15 +91,18 @@ function expectAccounted(report: FaultReport): void {
   expect(report.acknowledgedMissing.slice(0, 5), `${line}\nacknowledged but not in Kafka`).toEqual([]);
   expect(report.foreign, `${line}\nrecords that name no message sent`).toBe(0);
   expect(report.duplicateCauses.unexplained, `${line}\nduplicates no request explains`).toBe(0);
-  // An idempotent producer's retries reuse their sequence numbers: the broker drops the copy.
-  if (report.path === PATHS.writerIdempotent) expect(report.duplicateCauses.writerRetry, line).toBe(0);
+  // An idempotent producer's retries reuse their sequence numbers: the broker drops the copy. The
+  // Lambda paths are idempotent by default (KAFKA_IDEMPOTENT); only the plain Writer path is not.
+  if (report.path !== PATHS.writer) expect(report.duplicateCauses.writerRetry, line).toBe(0);
 }
 
-async function runAndCheck(
+/** Runs a scenario on every path of the run size and checks each path's books. */
+export async function runAndCheck(
   size: FaultRunSize,
   scenario: Scenario,
   cluster: Parameters<typeof runScenario>[0]['cluster'],
   motoEndpoint: string | undefined,
+  network?: ProxiedKafkaCluster,
 ): Promise<FaultReport[]> {
   const withMoto = size.motoScenarios.includes(scenario.name) && motoEndpoint !== undefined;
   const { reports, fault } = await runScenario({
@@ -110,6 +114,7 @@ async function runAndCheck(
     ...(motoEndpoint ? { motoEndpoint } : {}),
     spreadMs: size.spreadMs,
     capMs: size.capMs,
+    ...(network ? { network } : {}),
   });
   for (const report of reports) {
     console.log(formatReport(report));

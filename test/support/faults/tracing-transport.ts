@@ -43,6 +43,11 @@ export class TracingTransport implements KafkaTransport {
     return this.inner.disconnect();
   }
 
+  abandon(batch: PartitionBatch): { mayBeWritten: boolean } {
+    // The inner transport owns the batch's partition and sequences until it hears this.
+    return this.inner.abandon?.(batch) ?? { mayBeWritten: true };
+  }
+
   async produce(batch: PartitionBatch, options: ProduceOptions): Promise<ProduceResult> {
     const ids = batch.records.map(this.identify).filter((id): id is string => id !== undefined);
     this.trace.requestSent(ids);
