@@ -148,8 +148,15 @@ describe('Toxiproxy harness on a proxied three-broker cluster', () => {
       },
       { timeout: 30_000, interval: 500 },
     );
-    await expect(producer.send({ topic, acks: -1, messages: [{ value: 'needs 2' }] })).rejects.toThrow(
-      /in-sync replicas/i,
+    // Metadata can show the shrunk ISR before the leader applies it (while its AlterPartition is
+    // pending it keeps counting the old ISR), so an acks=all write may first just wait: ask again
+    // with a broker-side timeout below the client's until the leader refuses it.
+    await vi.waitFor(
+      () =>
+        expect(
+          producer.send({ topic, acks: -1, timeout: 1_000, messages: [{ value: 'needs 2' }] }),
+        ).rejects.toThrow(/in-sync replicas/i),
+      { timeout: 30_000, interval: 500 },
     );
 
     await kafka.toxiproxy.reset();

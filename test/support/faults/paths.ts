@@ -13,10 +13,10 @@ import { tracedWriter } from './tracing-transport.ts';
 
 /** The ways messages travel from their source to Kafka in these tests. */
 export const PATHS = {
-  /** A Writer called directly (a producer app), kafka-go style; the caller's queue retries failures. */
+  /** A Writer called directly (a producer app) with its defaults (idempotent, acks=all); the caller's queue retries failures. */
   writer: 'writer',
-  /** The same with `idempotent: true`. */
-  writerIdempotent: 'writer-idempotent',
+  /** The same with `idempotent: false`, for contrast: its retries may duplicate (kafka-go's only mode). */
+  writerNotIdempotent: 'writer-not-idempotent',
   /** SQS events -> createSqsHandler -> Kafka, fed by an SQS-semantics queue in process. */
   sqsHandler: 'sqs-handler',
   /** moto's SQS -> SqsPoller (the local event source mapping) -> createSqsHandler -> Kafka. */
@@ -49,9 +49,9 @@ function identifyByBody(record: { value: Buffer | null }): string | undefined {
  * kafka-go). Each call is bounded like an invocation; what it does not acknowledge goes back to
  * the caller's queue.
  */
-export function writerSink(target: SinkTarget, options: { idempotent: boolean }): Sink {
+export function writerSink(target: SinkTarget, options: { idempotent?: boolean }): Sink {
   const writer: Writer = tracedWriter(
-    { brokers: target.brokers, topic: target.topic, idempotent: options.idempotent },
+    { brokers: target.brokers, topic: target.topic, ...options },
     identifyByBody,
     target.ledger,
   );

@@ -110,7 +110,7 @@ export async function runScenario(options: ScenarioRunOptions): Promise<Scenario
       const shared =
         path === PATHS.sqsHandler
           ? undefined
-          : writerSink(target, { idempotent: path === PATHS.writerIdempotent });
+          : writerSink(target, path === PATHS.writerNotIdempotent ? { idempotent: false } : {});
       if (shared) sinks.push(shared);
       await runLanes(
         queue,
