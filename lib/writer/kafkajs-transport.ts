@@ -13,7 +13,7 @@ import { metadataError, produceAnswerError, toTransportError } from './kafkajs-e
 import { closeNow, fetchMetadata, initProducerId, sendKeepingErrors } from './kafkajs-requests.ts';
 import { MetadataTable } from './metadata/metadata-table.ts';
 import { produceErrorRule } from './producer/produce-errors.ts';
-import { ProducerState, type SequenceLease } from './producer/producer-state.ts';
+import { ProducerState, partitionKey, type SequenceLease } from './producer/producer-state.ts';
 import {
   type CreateTopicOptions,
   type KafkaTransport,
@@ -80,7 +80,10 @@ export class KafkaJsTransport implements KafkaTransport {
   private connecting: Promise<void> | undefined;
   private refreshing: Promise<void> | undefined;
   private producerIdInit: Promise<void> | undefined;
+  /** A refresh is due (an answer said the picture is stale); sends do not wait for it. */
   private metadataStale = false;
+  /** Partitions whose leader an answer put in doubt: their sends wait for the next refresh. */
+  private readonly distrustedLeaders = new Set<string>();
   private closed = false;
   private queued: PendingBatch[] = [];
   private sendScheduled = false;
@@ -130,9 +133,11 @@ export class KafkaJsTransport implements KafkaTransport {
 
   async partitions(topic: string, options: { refresh?: boolean } = {}): Promise<number[] | undefined> {
     await this.connect();
-    const unasked = this.metadata.want(topic);
-    const stale = this.metadataStale || this.metadata.isOlderThan(this.config.metadataMaxAgeMs);
-    if (options.refresh || unasked || stale) await this.refreshMetadata(topic);
+    this.metadata.want(topic);
+    // A topic the table knows is answered from it; an old table is refreshed in the background,
+    // so a broker that answers nothing cannot hold up writes that need no new metadata.
+    if (options.refresh || this.metadata.view(topic).state !== 'ready') await this.refreshMetadata(topic);
+    else if (this.refreshDue()) this.refreshInBackground();
     const view = this.metadata.view(topic);
     if (view.state === 'absent') return undefined;
     if (view.state === 'unasked') throw metadataError(5, `topic ${topic} not in the metadata yet`);
@@ -234,6 +239,7 @@ export class KafkaJsTransport implements KafkaTransport {
       try {
         const targets = this.metadata.targets;
         this.metadata.update(targets, await fetchMetadata(this.cluster.brokerPool, targets));
+        this.distrustedLeaders.clear();
       } catch (error) {
         this.metadataStale = true;
         throw toTransportError(error, false);
@@ -242,6 +248,20 @@ export class KafkaJsTransport implements KafkaTransport {
       }
     })();
     await this.refreshing;
+  }
+
+  private refreshDue(): boolean {
+    return this.metadataStale || this.metadata.isOlderThan(this.config.metadataMaxAgeMs);
+  }
+
+  private refreshInBackground(): void {
+    this.refreshMetadata().catch(() => undefined);
+  }
+
+  /** Marks partitions whose leader is in doubt after a failed request or a stale answer. */
+  private distrust(batches: readonly PendingBatch[]): void {
+    this.metadataStale = true;
+    for (const { batch } of batches) this.distrustedLeaders.add(partitionKey(batch));
   }
 
   /**
@@ -310,8 +330,14 @@ export class KafkaJsTransport implements KafkaTransport {
   private async sendNow(ready: PendingBatch[]): Promise<void> {
     try {
       await this.openConnections();
-      const stale = this.metadataStale || this.metadata.isOlderThan(this.config.metadataMaxAgeMs);
-      if (stale) await this.refreshMetadata();
+      // Only batches whose leader is unknown or in doubt wait for metadata; the others go to the
+      // leader the table names while an old table is refreshed in the background.
+      const mustWait = ready.some(({ batch }) => {
+        if (this.distrustedLeaders.has(partitionKey(batch))) return true;
+        return 'errorCode' in this.metadata.leaderOf(batch.topic, batch.partition);
+      });
+      if (mustWait) await this.refreshMetadata();
+      else if (this.refreshDue()) this.refreshInBackground();
     } catch (error) {
       const failure = toTransportError(error, false);
       for (const pending of ready) this.settleFailure(pending, failure);
@@ -322,7 +348,7 @@ export class KafkaJsTransport implements KafkaTransport {
       const { topic, partition } = pending.batch;
       const found = this.metadata.leaderOf(topic, partition);
       if ('errorCode' in found) {
-        this.metadataStale = true;
+        this.distrust([pending]);
         this.settleFailure(pending, metadataError(found.errorCode, `${topic}/${partition}`));
         continue;
       }
@@ -348,7 +374,7 @@ export class KafkaJsTransport implements KafkaTransport {
       if (compression !== 'none') codec = await codecFor(compression);
       broker = await this.cluster.findBroker({ nodeId: leader });
     } catch (error) {
-      this.metadataStale = true;
+      this.distrust(group);
       const failure = toTransportError(error, false);
       for (const pending of group) this.settleFailure(pending, failure);
       return;
@@ -368,7 +394,7 @@ export class KafkaJsTransport implements KafkaTransport {
     try {
       response = (await sendKeepingErrors(broker, request)) as DecodedProduceResponse | undefined;
     } catch (error) {
-      this.metadataStale = true;
+      this.distrust(group);
       const failure = toTransportError(error, true);
       for (const pending of group) this.settleFailure(pending, failure);
       return;
@@ -397,7 +423,7 @@ export class KafkaJsTransport implements KafkaTransport {
         this.settleSuccess(pending, '-1');
       } else {
         const failure = produceAnswerError(answer.errorCode, acks);
-        if (produceErrorRule(failure.code).action === 'refresh') this.metadataStale = true;
+        if (produceErrorRule(failure.code).action === 'refresh') this.distrust([pending]);
         this.settleFailure(pending, failure);
       }
     }

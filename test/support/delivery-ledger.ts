@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BrokerError,
   type Message,
-  type WriteOptions,
   WriteAbortedError,
   WriteErrors,
+  type WriteOptions,
   type Writer,
   WriterError,
 } from '../../lib/index.ts';
@@ -51,7 +51,8 @@ export class DeliveryLedger {
     }
     try {
       const records = await writer.writeMessages(messages, options);
-      if (records.length !== messages.length) throw new Error(`${records.length} records for ${values.length}`);
+      if (records.length !== messages.length)
+        throw new Error(`${records.length} records for ${values.length}`);
       for (const value of values) this.verdicts.set(value, 'acknowledged');
       return undefined;
     } catch (error) {
@@ -123,8 +124,8 @@ export interface ContinuousWriteOptions {
   prefix: string;
   /** Messages per call. @default 3 */
   perCall?: number;
-  /** Each call's `timeoutMs`, by the loop's call number; undefined for none. */
-  timeoutMs?: (call: number) => number | undefined;
+  /** Every call's `timeoutMs`. @default none */
+  timeoutMs?: number;
   /** For a Writer without a topic. */
   topic?: string;
 }
@@ -132,14 +133,12 @@ export interface ContinuousWriteOptions {
 /** Loops writing until stopped; `stop()` resolves once every loop's last call has settled. */
 export interface ContinuousWrites {
   stop(): Promise<void>;
-  /** Calls made so far, all loops together. */
-  readonly calls: number;
 }
 
 /**
- * One loop per entry of `partitions`, each writing `perCall` messages per sync call, one call after another,
- * every message's verdict going to `ledger`. A failed call is followed by a short pause so a
- * Writer failing fast does not spin.
+ * One loop per entry of `partitions`, each writing `perCall` messages per sync call, one call
+ * after another, every message's verdict going to `ledger`. A failed call is followed by a short
+ * pause so a Writer failing fast does not spin.
  */
 export function writeContinuously(
   writer: Writer,
@@ -147,24 +146,19 @@ export function writeContinuously(
   options: ContinuousWriteOptions,
 ): ContinuousWrites {
   let running = true;
-  let calls = 0;
   const loops = options.partitions.map(async (partition, loop) => {
     for (let call = 0; running; call++) {
-      calls++;
       const messages = Array.from({ length: options.perCall ?? 3 }, (_, i) => ({
         ...(options.topic ? { topic: options.topic } : {}),
         key: String(partition),
         value: `${options.prefix}-l${loop}-p${partition}-c${call}-m${i}`,
       }));
-      const timeoutMs = options.timeoutMs?.(call);
+      const { timeoutMs } = options;
       const failed = await ledger.write(writer, messages, timeoutMs === undefined ? {} : { timeoutMs });
       if (failed) await sleep(50);
     }
   });
   return {
-    get calls() {
-      return calls;
-    },
     async stop() {
       running = false;
       await Promise.all(loops);

@@ -49,6 +49,35 @@ describe('Writer connections and lifecycle (fake broker)', () => {
     await held;
   });
 
+  it('keeps writing to a leader it knows while a due metadata refresh waits on a broker that answers nothing', async () => {
+    const fake = await fakeCluster({ nodes: 2 });
+    fake.createTopic('events', 2, { leaders: [1, 2] });
+    const writer = fakeWriter(fake, { topic: 'events', metadataMaxAgeMs: 0, writeTimeoutMs: 500 });
+    await writer.writeMessages([{ key: '1', value: 'warm-up' }]);
+    // From now on node 1 answers no Metadata request (node 2, the leader of partition 1, is fine).
+    const hang = gate();
+    let held = 0;
+    fake.onRequest(({ apiName, node }) => {
+      if (apiName !== 'Metadata' || node !== 1) return 'handle';
+      held++;
+      return { hold: hang.held };
+    });
+    onTestFinished(() => hang.release());
+
+    // Every write finds its metadata due; the refresh goes to a connected broker picked at random,
+    // so write until one refresh is stuck on node 1 (each write must still be answered).
+    const landed = [];
+    for (let i = 0; held === 0 && i < 50; i++) {
+      const [record] = await writer.writeMessages([{ key: '1', value: `write ${i}` }], { timeoutMs: 3_000 });
+      landed.push(record);
+    }
+    const [last] = await writer.writeMessages([{ key: '1', value: 'while stuck' }], { timeoutMs: 3_000 });
+
+    expect(held).toBeGreaterThan(0);
+    expect(valueAt(fake, last as never)).toBe('while stuck');
+    expect(landed.map((r) => valueAt(fake, r as never))).toEqual(landed.map((_, i) => `write ${i}`));
+  });
+
   it('makes a plain Node process exit after close(), even with a batch still queued behind an unanswered one', async () => {
     const fake = await fakeCluster({ topics: { events: 1 } });
     const answer = gate();
