@@ -1,19 +1,14 @@
-import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { Writer } from '../../lib/index.ts';
-import { ensureKafkaJars } from '../../scripts/kafka/install.ts';
 import { useDedicatedCluster } from '../support/dedicated-cluster.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
+import { moveLeadership } from '../support/leadership.ts';
 import { countRecords, createTopic } from '../support/topics.ts';
 
 // Two Writer bugs the fault runs of issue 5 found (docs/FAULTS.md), reduced to deterministic
 // reproductions: they failed until 92d6bec fixed lib/writer, and now guard against their return.
 const cluster = useDedicatedCluster({ name: 'faults-bugs', nodeCount: 3, basePort: 28092 });
-
-const run = promisify(execFile);
 
 const five = (prefix: string) => Array.from({ length: 5 }, (_, i) => ({ value: `${prefix}-${i}` }));
 
@@ -71,7 +66,7 @@ describe('Writer under broker faults (regressions found by the fault runs)', () 
       await w.writeMessages([{ value: 'before the move' }]);
       // What auto.leader.rebalance.enable or an operator's kafka-leader-election does: leadership
       // moves to another replica while the old leader keeps running and answering.
-      const next = await moveLeadership(kafka.brokers, topic, leader);
+      const next = await moveLeadership(kafka.brokers, topic, 0, leader);
 
       const written = await w.writeMessages([{ value: 'after the move' }], { timeoutMs: 20_000 });
 
@@ -82,43 +77,3 @@ describe('Writer under broker faults (regressions found by the fault runs)', () 
     }
   }, 90_000);
 });
-
-/** Makes another replica the preferred leader (reassignment) and elects it (Kafka's own tool). */
-async function moveLeadership(brokers: string[], topic: string, from: number): Promise<number> {
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    const replicas = topics[0]?.partitions[0]?.replicas ?? [];
-    const to = replicas.find((node) => node !== from) as number;
-    await admin.alterPartitionReassignments({
-      topics: [
-        {
-          topic,
-          partitionAssignment: [{ partition: 0, replicas: [to, ...replicas.filter((n) => n !== to)] }],
-        },
-      ],
-    });
-    await waitFor('the reassignment', async () => {
-      const { topics: pending } = await admin.listPartitionReassignments({});
-      return pending.length === 0;
-    });
-    const libs = await ensureKafkaJars();
-    await run('java', [
-      '-cp',
-      `${libs}/*`,
-      'org.apache.kafka.tools.LeaderElectionCommand',
-      '--bootstrap-server',
-      brokers[0] as string,
-      '--election-type',
-      'PREFERRED',
-      '--topic',
-      topic,
-      '--partition',
-      '0',
-    ]);
-    return to;
-  } finally {
-    await admin.disconnect();
-  }
-}

@@ -6,6 +6,7 @@ import {
   type FakeKafkaClusterOptions,
   startFakeKafkaCluster,
 } from '../../support/fake-broker/index.ts';
+import { gate } from '../../support/gate.ts';
 import {
   type KafkaJsCluster,
   kafkaJsCluster,
@@ -38,15 +39,6 @@ const send = (cluster: KafkaJsCluster, seq = 0, node = 1) =>
     firstSequence: seq,
     messages: messages(1, 'm', seq),
   });
-
-/** A hold the test releases by hand. */
-function gate(): { held: Promise<void>; release: () => void } {
-  let release = () => {};
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  return { held, release };
-}
 
 /** Whether a promise settled within `ms`. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {

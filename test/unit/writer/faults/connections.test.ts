@@ -3,17 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { FlushTimeoutError } from '../../../../lib/index.ts';
 import { fakeCluster, fakeWriter, valueAt } from '../../../support/fake-writer.ts';
+import { gate } from '../../../support/gate.ts';
 
 // Issue 9, defects 5-7: connections and lifecycle, against the protocol-level fake cluster.
-
-/** A hold the test releases by hand. */
-function gate(): { held: Promise<void>; release: () => void } {
-  let release = () => {};
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  return { held, release };
-}
 
 describe('Writer connections and lifecycle (fake broker)', () => {
   it('closes a connection whose request timed out, so the retry does not wait on a dead socket', async () => {

@@ -2,18 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { type BrokerError, WriteErrors } from '../../../../lib/index.ts';
 import { ERROR_CODES } from '../../../support/fake-broker/index.ts';
 import { fakeCluster, fakeWriter, valueAt, valuesIn } from '../../../support/fake-writer.ts';
+import { gate } from '../../../support/gate.ts';
 
 // Issue 9, defects 1-3: the fake applies Kafka's duplicate rules (KIP-98), so a batch sent with
 // another batch's producer id, epoch and sequences is taken for its retry and never appended.
-
-/** A hold the test releases by hand. */
-function gate(): { held: Promise<void>; release: () => void } {
-  let release = () => {};
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  return { held, release };
-}
 
 const failure = (call: Promise<unknown>) =>
   call.then(
