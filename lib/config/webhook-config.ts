@@ -124,8 +124,49 @@ function readSecret(r: EnvReader, signature: WebhookSignatureScheme): WebhookSec
     r.problem(
       'WEBHOOK_SECRET must be a Standard Webhooks secret: whsec_ followed by base64 (the value is not shown)',
     );
+  } else {
+    const problem = webhookSecretProblem(signature, secret);
+    if (problem) r.problem(`WEBHOOK_SECRET is ${problem} (the value is not shown)`);
   }
   return { kind: 'value', value: secret };
+}
+
+/**
+ * Least bytes of an HMAC-SHA256 signing secret (`github`, `stripe`, `hmac-sha256`), not counting
+ * a `whsec_` prefix, which is public and so no part of the secret. An HMAC is as strong as its key:
+ * an empty key lets anyone sign, and a short one can be guessed offline from one signed delivery.
+ * 16 bytes (128 bits at best) sits above NIST SP 800-107's 112-bit floor for HMAC keys, and real
+ * secrets clear it easily (Stripe's are whsec_ + 32 characters; GitHub's are chosen by the
+ * operator, and GitHub asks for a random string with high entropy).
+ */
+export const MIN_WEBHOOK_SECRET_BYTES = 16;
+
+/**
+ * Least key bytes of a Standard Webhooks secret (after base64 decoding): the specification makes
+ * symmetric secrets 24 to 64 random bytes, so a conforming sender's secret always passes.
+ */
+export const MIN_STANDARD_WEBHOOKS_KEY_BYTES = 24;
+
+/**
+ * Why a signing secret must not be used by its scheme (empty, whitespace, too short, or not
+ * whsec_<base64> for Standard Webhooks), or `undefined` when it may. The text never quotes the
+ * secret. Verification refuses such a secret rather than computing an HMAC anyone could forge.
+ */
+export function webhookSecretProblem(scheme: WebhookSignatureScheme, secret: string): string | undefined {
+  if (scheme === WebhookSignatureScheme.None) return undefined;
+  if (secret.trim() === '') return 'empty';
+  if (scheme === WebhookSignatureScheme.StandardWebhooks) {
+    const problem = standardWebhooksKeyProblem(secret);
+    if (problem) return problem;
+    const keyBytes = Buffer.from(secret.replace(/^whsec_/, ''), 'base64').length;
+    return keyBytes < MIN_STANDARD_WEBHOOKS_KEY_BYTES
+      ? `shorter than the ${MIN_STANDARD_WEBHOOKS_KEY_BYTES} key bytes Standard Webhooks requires`
+      : undefined;
+  }
+  const secretBytes = Buffer.byteLength(secret.replace(/^whsec_/, ''), 'utf8');
+  return secretBytes < MIN_WEBHOOK_SECRET_BYTES
+    ? `shorter than ${MIN_WEBHOOK_SECRET_BYTES} bytes`
+    : undefined;
 }
 
 /**

@@ -20,6 +20,11 @@ export interface WarmWriterOptions {
   createWriter?: (options: WriterOptions) => Writer;
 }
 
+/** Per-write options a handler passes through to the Writer (see WriteOptions). */
+export interface WarmWriteOptions {
+  stopPartitionOnFailure?: boolean;
+}
+
 /**
  * One Writer per Lambda container, kept connected across warm invocations. Created lazily on the
  * first write (the connect promise is cached, and dropped if connecting fails so the next
@@ -55,14 +60,18 @@ export class WarmWriter {
    * answer. After an authentication failure the secret is fetched again and the write retried
    * once with the new credentials: that is how a rotated password is picked up.
    */
-  async write(messages: readonly Message[], context: InvocationContext): Promise<RecordMetadata[]> {
+  async write(
+    messages: readonly Message[],
+    context: InvocationContext,
+    options: WarmWriteOptions = {},
+  ): Promise<RecordMetadata[]> {
     try {
-      return await this.writeOnce(messages, context);
+      return await this.writeOnce(messages, context, options);
     } catch (error) {
       if (!isAuthenticationFailure(error) || !this.refreshCredentials()) throw error;
       this.options.logger?.warn('kafka authentication failed; fetching the secret again', {});
-      if (!(error instanceof WriteErrors)) return await this.writeOnce(messages, context);
-      return await this.rewriteFailed(messages, error, context);
+      if (!(error instanceof WriteErrors)) return await this.writeOnce(messages, context, options);
+      return await this.rewriteFailed(messages, error, context, options);
     }
   }
 
@@ -83,6 +92,7 @@ export class WarmWriter {
     messages: readonly Message[],
     failure: WriteErrors,
     context: InvocationContext,
+    options: WarmWriteOptions,
   ): Promise<RecordMetadata[]> {
     const failed = failure.errors.flatMap((e, i) => (e ? [i] : []));
     const records = [...failure.records] as RecordMetadata[];
@@ -90,6 +100,7 @@ export class WarmWriter {
       const retried = await this.writeOnce(
         failed.map((i) => messages[i] as Message),
         context,
+        options,
       );
       failed.forEach((original, j) => {
         records[original] = retried[j] as RecordMetadata;
@@ -112,9 +123,13 @@ export class WarmWriter {
   private async writeOnce(
     messages: readonly Message[],
     context: InvocationContext,
+    options: WarmWriteOptions,
   ): Promise<RecordMetadata[]> {
     const writer = await this.acquire();
-    const records = await writer.writeMessages(messages, { timeoutMs: this.budgetMs(context) });
+    const records = await writer.writeMessages(messages, {
+      timeoutMs: this.budgetMs(context),
+      ...(options.stopPartitionOnFailure ? { stopPartitionOnFailure: true } : {}),
+    });
     // An async Writer must not leave messages in a container that is about to be frozen.
     await writer.flush({ timeoutMs: this.budgetMs(context) });
     return records;

@@ -25,7 +25,7 @@ export function isFifoRecord(record: SQSRecord): boolean {
  * source ids. Throws MappingError for a record that can never be published as configured.
  */
 export function sqsRecordToMessage(record: SQSRecord, config: Pick<SqsConfig, 'key' | 'unwrapSns'>): Message {
-  const headers: Record<string, string | Buffer> = attributesToHeaders(record.messageAttributes);
+  const headers = attributesToHeaders(record.messageAttributes);
   headers[SQS_HEADERS.messageId] = record.messageId;
   headers[SQS_HEADERS.sourceArn] = record.eventSourceARN;
   const sent = record.attributes.SentTimestamp;
@@ -39,7 +39,9 @@ export function sqsRecordToMessage(record: SQSRecord, config: Pick<SqsConfig, 'k
     value = envelope.Message;
     headers[SQS_HEADERS.snsMessageId] = envelope.MessageId;
     headers[SQS_HEADERS.snsTopicArn] = envelope.TopicArn;
-    Object.assign(headers, snsAttributesToHeaders(envelope.MessageAttributes));
+    for (const [name, value] of Object.entries(snsAttributesToHeaders(envelope.MessageAttributes))) {
+      headers[name] = value;
+    }
     if (envelope.Timestamp) headers[SQS_HEADERS.snsTimestamp] = envelope.Timestamp;
   }
 
@@ -61,7 +63,9 @@ function keyOf(record: SQSRecord, source: SqsConfig['key']): string | Buffer | n
       return group;
     }
     case 'attribute': {
-      const attribute = record.messageAttributes[source.name];
+      const attributes = record.messageAttributes ?? {};
+      // Own attributes only: "constructor" must not find Object.prototype's.
+      const attribute = Object.hasOwn(attributes, source.name) ? attributes[source.name] : undefined;
       if (!attribute)
         throw new MappingError(`record ${record.messageId} has no message attribute "${source.name}"`);
       return attributeValue(attribute);
@@ -69,8 +73,16 @@ function keyOf(record: SQSRecord, source: SqsConfig['key']): string | Buffer | n
   }
 }
 
+/**
+ * An empty header record without a prototype: an attribute may be named `__proto__` (SQS and SNS
+ * allow it), and on a plain object assigning that name would set the prototype, not a header.
+ */
+function emptyHeaders(): Record<string, string | Buffer> {
+  return Object.create(null) as Record<string, string | Buffer>;
+}
+
 function attributesToHeaders(attributes: SQSMessageAttributes): Record<string, string | Buffer> {
-  const headers: Record<string, string | Buffer> = {};
+  const headers = emptyHeaders();
   for (const [name, attribute] of Object.entries(attributes ?? {})) headers[name] = attributeValue(attribute);
   return headers;
 }
@@ -115,7 +127,7 @@ function parseSnsEnvelope(record: SQSRecord): SnsEnvelope {
 function snsAttributesToHeaders(
   attributes: SnsEnvelope['MessageAttributes'],
 ): Record<string, string | Buffer> {
-  const headers: Record<string, string | Buffer> = {};
+  const headers = emptyHeaders();
   for (const [name, attribute] of Object.entries(attributes ?? {})) {
     headers[name] = attribute.Type === 'Binary' ? Buffer.from(attribute.Value, 'base64') : attribute.Value;
   }

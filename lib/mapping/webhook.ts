@@ -7,6 +7,7 @@
  * - value: the body bytes exactly as received (base64 bodies decoded, nothing re-serialised), so a
  *   consumer can verify the sender's signature again;
  * - key: per `WEBHOOK_KEY` (a header, a JSON pointer into the body, a path parameter, or none);
+ *   a number found by a JSON pointer keeps its source text, so 64-bit ids stay distinct;
  * - headers: `content-type` (as received), `webhook-delivery-id` (the scheme's delivery id:
  *   `webhook-id`, `X-GitHub-Delivery`), `webhook-event-type` (GitHub's `X-GitHub-Event`, the only
  *   place GitHub names the event) and `x-request-id` (API Gateway's request id, the correlation id
@@ -26,7 +27,7 @@ import {
   type WebhookSignatureScheme,
 } from '../config/webhook-config.ts';
 import type { Message } from '../writer/message.ts';
-import { resolvePointer } from './json-pointer.ts';
+import { resolvePointerInSource } from './json-source-pointer.ts';
 
 /** An API Gateway proxy event: HTTP API payload 2.0 or REST API payload 1.0. */
 export type ApiGatewayEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent;
@@ -180,8 +181,7 @@ export function toWebhookMessage(
 ): Message {
   const contentType = request.headers['content-type'];
   const kind = bodyKindOf(contentType);
-  let json: { value: unknown } | undefined;
-  if (kind === 'json') json = { value: parseJsonBody(request.body) };
+  const jsonText = kind === 'json' ? parseJsonBody(request.body) : undefined;
   const headers: Record<string, string> = {};
   if (contentType !== undefined) headers['content-type'] = contentType;
   const deliveryId = deliveryIdOf(request, config.signature);
@@ -191,7 +191,7 @@ export function toWebhookMessage(
   if (request.requestId !== undefined) headers['x-request-id'] = request.requestId;
   return {
     topic,
-    key: keyOf(request, config.key, json),
+    key: keyOf(request, config.key, jsonText),
     value: request.body,
     headers,
   };
@@ -229,10 +229,13 @@ export function bodyKindOf(contentType: string | undefined): BodyKind {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function parseJsonBody(body: Buffer): unknown {
+/** The body as JSON text (a leading BOM dropped), checked to parse; a 400 when it does not. */
+function parseJsonBody(body: Buffer): string {
   try {
     // JSON exchanged between systems is UTF-8 (RFC 8259 §8.1); a leading BOM is tolerated.
-    return JSON.parse(utf8.decode(body));
+    const text = utf8.decode(body);
+    JSON.parse(text);
+    return text;
   } catch (error) {
     throw new WebhookRequestError(
       WebhookRejection.MalformedBody,
@@ -245,7 +248,7 @@ function parseJsonBody(body: Buffer): unknown {
 function keyOf(
   request: WebhookRequest,
   source: WebhookKeySource,
-  json: { value: unknown } | undefined,
+  jsonText: string | undefined,
 ): string | null {
   switch (source.kind) {
     case 'none':
@@ -271,15 +274,17 @@ function keyOf(
       return value;
     }
     case 'json': {
-      if (json === undefined) {
+      if (jsonText === undefined) {
         throw new WebhookRequestError(
           WebhookRejection.MissingKey,
           `the key is read from JSON (${source.pointer || '""'}) but the Content-Type is not JSON`,
         );
       }
-      const found = resolvePointer(json.value, source.tokens);
-      if (typeof found === 'string') return found;
-      if (typeof found === 'number' || typeof found === 'boolean') return JSON.stringify(found);
+      // From the source text, not the parsed value: JSON.parse rounds integers beyond 2^53.
+      const found = resolvePointerInSource(jsonText, source.tokens);
+      if (found?.type === 'string') return found.value;
+      if (found?.type === 'number') return found.text;
+      if (found?.type === 'boolean') return String(found.value);
       throw new WebhookRequestError(
         WebhookRejection.MissingKey,
         found === undefined

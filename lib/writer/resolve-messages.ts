@@ -76,7 +76,9 @@ function resolveHeaders(
 ): Record<string, Buffer | Buffer[]> | undefined {
   if (headers === undefined || headers === null) return undefined;
   if (typeof headers !== 'object') throw new InvalidMessageError(index, 'headers must be an object');
-  const result: Record<string, Buffer | Buffer[]> = {};
+  // No prototype: a header may be named `__proto__` (an SQS attribute can be), and on a plain
+  // object assigning that name would replace the prototype instead of adding the header.
+  const result = Object.create(null) as Record<string, Buffer | Buffer[]>;
   for (const [name, header] of Object.entries(headers)) {
     result[name] = Array.isArray(header)
       ? header.map((h: HeaderValue) => toHeaderBuffer(h, index, name))

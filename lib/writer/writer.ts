@@ -25,6 +25,13 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** Bounds the whole call, retries included (e.g. a Lambda's remaining time). */
   timeoutMs?: number;
+  /**
+   * Sync mode: once a message fails for good (the broker refuses it as too large), the later
+   * messages of its partition in this call are not sent either and fail as "not sent", so nothing
+   * overtakes it (a FIFO queue's message group). By default the others are written; any other
+   * failure always stops its partition. @default false
+   */
+  stopPartitionOnFailure?: boolean;
 }
 
 /** Where an acknowledged message landed. `offset` is '-1' when acks=None. */
@@ -110,7 +117,7 @@ export class Writer {
     const signal = this.signalFor(options);
     if (signal?.aborted) throw new WriteAbortedError(abortKind(signal), false, signal.reason);
     // Tracked from here, so a flush() that starts while partitions are looked up waits for it.
-    const call = this.write(messages, resolved, signal);
+    const call = this.write(messages, resolved, signal, options.stopPartitionOnFailure === true);
     this.calls.set(call, messages.length);
     try {
       return await call;
@@ -181,9 +188,10 @@ export class Writer {
     messages: readonly Message[],
     resolved: readonly ResolvedMessage[],
     signal: AbortSignal | undefined,
+    stopPartitionOnFailure: boolean,
   ): Promise<RecordMetadata[]> {
     const partitions = await this.assignPartitions(resolved, signal);
-    if (!this.buffer) return this.writeNow(messages, resolved, partitions, signal);
+    if (!this.buffer) return this.writeNow(messages, resolved, partitions, signal, stopPartitionOnFailure);
     await this.buffer.enqueue(messages, resolved, partitions, signal);
     return [];
   }
@@ -285,6 +293,7 @@ export class Writer {
     resolved: readonly ResolvedMessage[],
     partitions: readonly number[],
     signal: AbortSignal | undefined,
+    stopPartitionOnFailure: boolean,
   ): Promise<RecordMetadata[]> {
     const { batchSize, batchBytes } = this.config;
     const plan = planBatches(resolved, partitions, batchSize, batchBytes);
@@ -306,12 +315,18 @@ export class Writer {
             seq: i,
             enqueuedAtMs: now,
           }));
-          const outcomes = await this.produceBatch(batch.topic, batch.partition, entries, signal);
+          const outcomes = await this.produceBatch(
+            batch.topic,
+            batch.partition,
+            entries,
+            signal,
+            stopPartitionOnFailure,
+          );
           batch.indices.forEach((i, position) => {
             const outcome = outcomes[position];
             if (outcome instanceof Error) {
               errors[i] = outcome;
-              if (!isTooLarge(outcome)) earlier ??= outcome;
+              if (stopPartitionOnFailure || !isTooLarge(outcome)) earlier ??= outcome;
             } else {
               records[i] = { topic: batch.topic, partition: batch.partition, offset: outcome as string };
             }
@@ -326,14 +341,16 @@ export class Writer {
   /**
    * Sends one partition's batch and answers per message: its offset, or its error. A batch the
    * broker refuses as too large is split in halves until the offending message stands alone, as
-   * the Java producer does: that message fails, the others are written. Any other failure ends the
-   * batch; the messages after it are not sent (a partition's order is never broken).
+   * the Java producer does: that message fails, the others are written (with
+   * `stopPartitionOnFailure`, only those before it). Any other failure ends the batch; the
+   * messages after it are not sent (a partition's order is never broken).
    */
   private async produceBatch(
     topic: string,
     partition: number,
     entries: BufferedEntry[],
     signal: AbortSignal | undefined,
+    stopPartitionOnFailure = false,
   ): Promise<Array<string | Error>> {
     try {
       const baseOffset = await this.sendBatch(topic, partition, entries, signal);
@@ -341,10 +358,16 @@ export class Writer {
     } catch (error) {
       if (!isTooLarge(error) || entries.length === 1) return entries.map(() => error as Error);
       const middle = Math.ceil(entries.length / 2);
-      const first = await this.produceBatch(topic, partition, entries.slice(0, middle), signal);
-      const stop = first.find((outcome) => outcome instanceof Error && !isTooLarge(outcome));
-      if (stop) return [...first, ...entries.slice(middle).map(() => notSentAfter(stop as Error))];
-      return [...first, ...(await this.produceBatch(topic, partition, entries.slice(middle), signal))];
+      const halves = [entries.slice(0, middle), entries.slice(middle)] as const;
+      const first = await this.produceBatch(topic, partition, halves[0], signal, stopPartitionOnFailure);
+      const stop = first.find(
+        (outcome) => outcome instanceof Error && (stopPartitionOnFailure || !isTooLarge(outcome)),
+      );
+      if (stop) return [...first, ...halves[1].map(() => notSentAfter(stop as Error))];
+      return [
+        ...first,
+        ...(await this.produceBatch(topic, partition, halves[1], signal, stopPartitionOnFailure)),
+      ];
     }
   }
 

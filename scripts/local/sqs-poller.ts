@@ -442,8 +442,12 @@ export function sqsRecordFromMessage(message: Message, queueArn: string): SQSRec
     if (value !== undefined && !(name in attributes)) attributes[name] = value;
   }
 
-  const messageAttributes: SQSMessageAttributes = {};
+  // No prototype: an attribute may be named `__proto__`, which a plain object would swallow.
+  const messageAttributes = Object.create(null) as SQSMessageAttributes;
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    // @aws-sdk/client-sqs hands an attribute named `__proto__` over without its value: skip it
+    // rather than fail the whole batch (Lambda's own event source mapping delivers it whole).
+    if (value === undefined) continue;
     messageAttributes[name] = {
       ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
       ...(value.BinaryValue !== undefined

@@ -72,17 +72,29 @@ describe('SQS bridge on a real broker', () => {
     const response = await handler(sqsEvent(records), lambdaContext() as never);
     await warmWriter.close();
 
-    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['B2', 'B3', 'B4']);
-    const consumed = await consumeWithKcat(brokers, topic, { count: 12, atLeast: true });
-    for (const group of ['A', 'C']) {
+    // B2 and the rest of group B come back; so may later records of groups that share B's
+    // partition (the Writer sends nothing of a FIFO partition after a refused record).
+    const handedBack = response.batchItemFailures.map((f) => f.itemIdentifier);
+    expect(handedBack).toEqual(expect.arrayContaining(['B2', 'B3', 'B4']));
+    const consumed = await consumeWithKcat(brokers, topic, { count: 1, atLeast: true });
+    expect(consumed.map((r) => r.value?.toString()).sort()).toEqual(
+      records
+        .filter((r) => !handedBack.includes(r.messageId))
+        .map((r) => r.body)
+        .sort(),
+    );
+    for (const group of ['A', 'B', 'C']) {
+      // Each group in Kafka is a prefix of the group, in order; the rest comes back in order.
       const values = consumed.filter((r) => r.key?.toString() === group).map((r) => r.value?.toString());
-      expect(values).toEqual([0, 1, 2, 3, 4].map((i) => `${group}${i}`));
+      expect(values).toEqual([0, 1, 2, 3, 4].map((i) => `${group}${i}`).slice(0, values.length));
       expect(new Set(consumed.filter((r) => r.key?.toString() === group).map((r) => r.partition)).size).toBe(
         1,
       );
     }
-    const groupB = consumed.filter((r) => r.key?.toString() === 'B').map((r) => r.value?.toString());
-    expect(groupB.slice(0, 2)).toEqual(['B0', 'B1']); // before the failure, in order
+    expect(consumed.filter((r) => r.key?.toString() === 'B').map((r) => r.value?.toString())).toEqual([
+      'B0',
+      'B1',
+    ]);
   });
 
   it('reuses one warm Writer across invocations', async () => {

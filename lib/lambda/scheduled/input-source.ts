@@ -1,7 +1,7 @@
 import type { HeaderValue, Message } from '../../writer/message.ts';
 import type { BatchSource, SourceBatch } from './batch-source.ts';
 import { InvalidScheduleInputError } from './errors.ts';
-import { keyAt } from './message-key.ts';
+import { keyAt, keyAtSource } from './message-key.ts';
 
 /** One message as a schedule's input carries it. */
 export interface ScheduleInputMessage {
@@ -138,9 +138,10 @@ function keyOf(
     return null;
   }
   if (!pointer || value === null) return null;
-  // The pointer looks into the value: the object given, or a string value that is JSON text.
-  const document = typeof item.value === 'string' ? parseJson(item.value) : item.value;
-  return keyAt(document, pointer.tokens);
+  // The pointer looks into the value: a string value that is JSON text (read from its source, so
+  // numbers keep their digits), or the object given (already parsed by Lambda's runtime).
+  if (typeof item.value !== 'string') return keyAt(item.value, pointer.tokens);
+  return isJson(item.value) ? keyAtSource(item.value, pointer.tokens) : null;
 }
 
 function headersOf(
@@ -153,7 +154,8 @@ function headersOf(
     problems.push(`${at}.headers must be an object of string values`);
     return undefined;
   }
-  const out: Record<string, HeaderValue | HeaderValue[]> = {};
+  // No prototype: a header named `__proto__` would otherwise set it instead of being kept.
+  const out = Object.create(null) as Record<string, HeaderValue | HeaderValue[]>;
   for (const [name, value] of Object.entries(headers)) {
     const valid =
       typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
@@ -166,11 +168,12 @@ function headersOf(
   return out;
 }
 
-function parseJson(text: string): unknown {
+function isJson(text: string): boolean {
   try {
-    return JSON.parse(text);
+    JSON.parse(text);
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 

@@ -123,7 +123,8 @@ export class LineSplitter {
 /** What one NDJSON line is. */
 export type ParsedLine =
   | { kind: 'blank' }
-  | { kind: 'json'; value: Buffer; document: unknown }
+  /** `text`: the line decoded, for keys read from its source (see keyAtSource). */
+  | { kind: 'json'; value: Buffer; text: string }
   | { kind: 'malformed'; reason: string };
 
 // ignoreBOM keeps a BOM in the text: only the object's first bytes may be one (stripped below).
@@ -151,7 +152,8 @@ export function parseLine(line: NdjsonLine, maxLineBytes: number): ParsedLine {
   }
   if (BLANK.test(text)) return { kind: 'blank' };
   try {
-    return { kind: 'json', value, document: JSON.parse(text) };
+    JSON.parse(text);
+    return { kind: 'json', value, text };
   } catch (error) {
     // V8's message may quote the line; only the position is kept.
     const position = /at position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];

@@ -2,7 +2,7 @@ import type { WriterLogger } from '../../writer/connection-options.ts';
 import type { Message } from '../../writer/message.ts';
 import type { BatchSource, SourceBatch, SourceReport } from './batch-source.ts';
 import { ConcurrentRunError, ObjectChangedError, S3SourceError } from './errors.ts';
-import { keyAt } from './message-key.ts';
+import { keyAtSource } from './message-key.ts';
 import { type LinePosition, LineSplitter, parseLine } from './ndjson-lines.ts';
 import {
   foreignTags,
@@ -66,8 +66,9 @@ interface PendingLine {
 
 /**
  * NDJSON objects under an S3 prefix -> one message per non-blank line (value: the line's bytes
- * as they are; key: `keyPointer` into its JSON; headers `ndjson-source` = `s3://bucket/key` and
- * `ndjson-line` = its line number, so a consumer can trace, and deduplicate, every record).
+ * as they are; key: `keyPointer` into its JSON source, numbers as written; headers
+ * `ndjson-source` = `s3://bucket/key` and `ndjson-line` = its line number, so a consumer can
+ * trace, and deduplicate, every record).
  *
  * Objects are taken in key order. Each is read with ranged GETs of `chunkBytes` from its saved
  * position, conditional on the ETag the run started with, so memory stays bounded whatever the
@@ -284,15 +285,11 @@ export class S3NdjsonSource implements BatchSource {
     };
   }
 
-  private messageOf(
-    run: ObjectRun,
-    parsed: { value: Buffer; document: unknown },
-    lineNumber: number,
-  ): Message {
+  private messageOf(run: ObjectRun, parsed: { value: Buffer; text: string }, lineNumber: number): Message {
     const pointer = this.options.keyPointer;
     return {
       topic: this.options.topic,
-      key: pointer ? keyAt(parsed.document, pointer.tokens) : null,
+      key: pointer ? keyAtSource(parsed.text, pointer.tokens) : null,
       value: parsed.value,
       headers: { 'ndjson-source': run.uri, 'ndjson-line': String(lineNumber) },
     };

@@ -1,10 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { readSqsConfig, type SqsConfig } from '../../config/sqs-config.ts';
-import { sqsRecordToMessage } from '../../mapping/sqs.ts';
-import { WriteErrors } from '../../writer/errors.ts';
+import { isFifoRecord, sqsRecordToMessage } from '../../mapping/sqs.ts';
+import { MessageTooLargeError, WriteErrors } from '../../writer/errors.ts';
 import type { Message } from '../../writer/message.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { METRICS, MetricUnit } from '../observability.ts';
@@ -30,14 +30,28 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
   async function bridge(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const records = event.Records ?? [];
     const failed = new Set<number>();
+    // FIFO: once a record of a message group failed, its later records are neither written nor
+    // acknowledged, so the group comes back in order (Powertools' skipGroupOnError does the same).
+    const brokenGroups = new Set<string>();
+    const groupOf = (index: number) => fifoGroupOf(records[index] as SQSRecord);
+    const fail = (index: number) => {
+      failed.add(index);
+      const group = groupOf(index);
+      if (group !== undefined) brokenGroups.add(group);
+    };
     const messages: Message[] = [];
     const indexOf: number[] = [];
     records.forEach((record, index) => {
+      const group = groupOf(index);
+      if (group !== undefined && brokenGroups.has(group)) {
+        failed.add(index);
+        return;
+      }
       try {
         messages.push({ ...mapRecord(record, config), topic: config.topic });
         indexOf.push(index);
       } catch (error) {
-        failed.add(index);
+        fail(index);
         logger.warn('record cannot be mapped to a Kafka message', {
           messageId: record.messageId,
           error: String(error),
@@ -46,22 +60,47 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
     });
 
     const started = performance.now();
-    if (messages.length > 0) {
+    // Positions in `messages` still to write; a record too large for one request is taken out.
+    let pending = messages.map((_, position) => position);
+    const fifo = records.some(isFifoRecord);
+    while (pending.length > 0) {
+      const batch = pending.map((position) => messages[position] as Message);
       try {
-        await warmWriter.write(messages, context);
+        await warmWriter.write(batch, context, { stopPartitionOnFailure: fifo });
+        break;
       } catch (error) {
+        if (error instanceof MessageTooLargeError) {
+          // The Writer refuses the whole call before sending anything; only this record fails.
+          const tooLarge = pending[batch.indexOf(error.tooLarge)] as number;
+          fail(indexOf[tooLarge] as number);
+          logger.warn('record is larger than KAFKA_BATCH_BYTES; handing it back', {
+            messageId: records[indexOf[tooLarge] as number]?.messageId,
+            sizeBytes: error.sizeBytes,
+            limitBytes: error.limitBytes,
+          });
+          pending = pending.filter((position) => {
+            if (position === tooLarge) return false;
+            const index = indexOf[position] as number;
+            const group = groupOf(index);
+            const skipped = group !== undefined && brokenGroups.has(group) && position > tooLarge;
+            if (skipped) failed.add(index);
+            return !skipped;
+          });
+          continue;
+        }
         if (error instanceof WriteErrors) {
           error.errors.forEach((e, i) => {
-            if (e) failed.add(indexOf[i] as number);
+            if (e) failed.add(indexOf[pending[i] as number] as number);
           });
         } else {
-          for (const index of indexOf) failed.add(index);
+          for (const position of pending) failed.add(indexOf[position] as number);
         }
         logger.error('writing to Kafka failed', {
           error: error instanceof Error ? error.message : String(error),
           failedRecords: failed.size,
           firstMessageId: records[[...failed][0] ?? 0]?.messageId,
         });
+        break;
       }
     }
     metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);
@@ -73,4 +112,9 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
   }
 
   return middy(bridge).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
+
+/** The message group of a FIFO record; undefined on a standard queue. */
+function fifoGroupOf(record: SQSRecord): string | undefined {
+  return isFifoRecord(record) ? record.attributes.MessageGroupId : undefined;
 }

@@ -49,6 +49,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions = {}): Webho
   const { logger, metrics } = observability;
   const secret = new WebhookSecret({
     source: config.secret,
+    scheme: config.signature,
     secrets: options.secrets ?? secretCache,
     ...(options.minSecretRefetchIntervalMs === undefined
       ? {}

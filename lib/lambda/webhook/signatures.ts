@@ -14,9 +14,12 @@
  * - hmac-sha256: `X-Signature: sha256=<hex>` over the body, key = the secret's UTF-8 bytes.
  *
  * Signed timestamps further than the tolerance from the clock, in either direction, are refused.
+ * A secret that is empty or too short (see webhookSecretProblem) is never used as a key: every
+ * verifier throws WebhookSecretError instead, so an operator's mistake cannot turn into an HMAC
+ * anyone can compute.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { standardWebhooksKeyProblem, type WebhookSignatureScheme } from '../../config/webhook-config.ts';
+import { type WebhookSignatureScheme, webhookSecretProblem } from '../../config/webhook-config.ts';
 
 /** What a scheme reads from a request. */
 export interface SignedRequest {
@@ -109,12 +112,12 @@ export function verifyStandardWebhooks(
 
 /** GitHub's `X-Hub-Signature-256`. */
 export function verifyGitHub(secret: string, request: SignedRequest): SignatureVerdict {
-  return verifyPrefixedHex(secret, request, 'x-hub-signature-256');
+  return verifyPrefixedHex(utf8Key('github', secret), request, 'x-hub-signature-256');
 }
 
 /** Plain `X-Signature: sha256=<hex>` of the body. */
 export function verifyHmacSha256(secret: string, request: SignedRequest): SignatureVerdict {
-  return verifyPrefixedHex(secret, request, 'x-signature');
+  return verifyPrefixedHex(utf8Key('hmac-sha256', secret), request, 'x-signature');
 }
 
 /** Stripe's `Stripe-Signature`. */
@@ -123,6 +126,7 @@ export function verifyStripe(
   request: SignedRequest,
   options: VerifyOptions,
 ): SignatureVerdict {
+  const key = utf8Key('stripe', secret);
   const header = request.headers['stripe-signature'];
   if (!header) return failed('missing', 'the Stripe-Signature header is required');
   let timestamp: string | undefined;
@@ -140,20 +144,29 @@ export function verifyStripe(
   }
   const expired = checkTimestamp(timestamp, options, 'the Stripe-Signature timestamp');
   if (expired) return expired;
-  return anyMatches(hmac(Buffer.from(secret, 'utf8'), `${timestamp}.`, request.body), candidates);
+  return anyMatches(hmac(key, `${timestamp}.`, request.body), candidates);
 }
 
-/** The HMAC key of a Standard Webhooks secret (`whsec_` + base64); throws if it is not one. */
+/** The HMAC key of a Standard Webhooks secret (`whsec_` + base64); throws if it is unusable. */
 export function standardWebhooksKey(secret: string): Buffer {
-  if (standardWebhooksKeyProblem(secret)) {
-    throw new WebhookSecretError(
-      'the Standard Webhooks secret is not whsec_<base64> (the value is not shown)',
-    );
-  }
+  refuseUnusable('standard-webhooks', secret);
   return Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
 }
 
-function verifyPrefixedHex(secret: string, request: SignedRequest, headerName: string): SignatureVerdict {
+/** The HMAC key of a secret used as its UTF-8 bytes (GitHub, Stripe, hmac-sha256). */
+function utf8Key(scheme: WebhookSignatureScheme, secret: string): Buffer {
+  refuseUnusable(scheme, secret);
+  return Buffer.from(secret, 'utf8');
+}
+
+function refuseUnusable(scheme: WebhookSignatureScheme, secret: string): void {
+  const problem = webhookSecretProblem(scheme, secret);
+  if (problem) {
+    throw new WebhookSecretError(`the ${scheme} signing secret is ${problem} (the value is not shown)`);
+  }
+}
+
+function verifyPrefixedHex(key: Buffer, request: SignedRequest, headerName: string): SignatureVerdict {
   const header = request.headers[headerName];
   if (!header) return failed('missing', `the ${headerName} header is required`);
   const match = /^sha256=(.*)$/.exec(header.trim());
@@ -161,7 +174,7 @@ function verifyPrefixedHex(secret: string, request: SignedRequest, headerName: s
   if (hex === undefined || !HEX_SHA256.test(hex)) {
     return failed('malformed', `${headerName} must be sha256=<64 hex digits>`);
   }
-  return anyMatches(hmac(Buffer.from(secret, 'utf8'), '', request.body), [Buffer.from(hex, 'hex')]);
+  return anyMatches(hmac(key, '', request.body), [Buffer.from(hex, 'hex')]);
 }
 
 function checkTimestamp(text: string, options: VerifyOptions, what: string): SignatureVerdict | undefined {

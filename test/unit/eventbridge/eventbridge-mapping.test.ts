@@ -37,6 +37,21 @@ describe('eventBridgeEventToMessage', () => {
     expect(message.time).toBeUndefined(); // the broker stamps write time; ce_time carries the event's
   });
 
+  it('keys by the event as Lambda parsed it: string ids keep every digit, numbers beyond 2^53 arrive rounded', () => {
+    // Lambda's runtime parses the event before the bridge sees it; nothing can recover the digits.
+    const event = JSON.parse(
+      JSON.stringify(order).replace(
+        '"orderId":"o-1001"',
+        '"orderId":820982911946154511,"ref":"820982911946154511"',
+      ),
+    ) as BridgeEvent;
+    const keyAt = (pointer: string) =>
+      eventBridgeEventToMessage(event, configOf({ KAFKA_TOPIC: 't', EVENTBRIDGE_KEY: `json:${pointer}` }))
+        .key;
+    expect(keyAt('/detail/ref')).toBe('820982911946154511');
+    expect(keyAt('/detail/orderId')).toBe('820982911946154500');
+  });
+
   it.each([
     [
       { 'com.example.orders/OrderCreated': 'orders-exact', 'com.example.*/*': 'example-any' },

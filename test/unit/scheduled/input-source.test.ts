@@ -38,6 +38,7 @@ describe('parseScheduleInput', () => {
   it.each([
     ['an object value', { value: { id: 'a-1' } }, 'a-1'],
     ['a JSON string value', { value: '{"id":7}' }, '7'],
+    ['a JSON string value with a 64-bit id', { value: '{"id":820982911946154511}' }, '820982911946154511'],
     ['a value without the field', { value: { other: 1 } }, null],
     ['a string value that is not JSON', { value: 'plain text' }, null],
     ['an explicit key, which wins', { key: 'mine', value: { id: 'a-1' } }, 'mine'],
@@ -49,6 +50,15 @@ describe('parseScheduleInput', () => {
       { topic: 't', keyPointer: { pointer: '/id', tokens: ['id'] } },
     );
     expect(parsed?.key).toBe(key);
+  });
+
+  it('keeps a header named __proto__ (the input is parsed JSON, where it is an own property)', () => {
+    const input = JSON.parse('{"messages":[{"value":"v","headers":{"__proto__":["a","b"],"x":"y"}}]}');
+    const [message] = parseScheduleInput(input, { topic: 't' });
+    expect(Object.entries(message?.headers ?? {})).toEqual([
+      ['__proto__', ['a', 'b']],
+      ['x', 'y'],
+    ]);
   });
 
   it('reads messages from the detail of an EventBridge event', () => {

@@ -73,6 +73,16 @@ describe('S3NdjsonSource', () => {
     expect(source.report()).toEqual({ objectsDone: 2, objectsFailed: 0 });
   });
 
+  it('keys lines by the source text of a 64-bit number, not its rounded double', async () => {
+    const s3 = new MemoryS3();
+    s3.put('in/ids.ndjson', '{"id":820982911946154508}\n{"id":820982911946154511}\n{"id": 1.50 }\n');
+    const source = sourceOn(s3, { keyPointer: { pointer: '/id', tokens: ['id'] } });
+
+    const { written } = await drain(source);
+
+    expect(written.map((m) => m.key)).toEqual(['820982911946154508', '820982911946154511', '1.50']);
+  });
+
   it.each([
     [1, 16],
     [3, 16],

@@ -74,6 +74,40 @@ describe('sqsRecordToMessage', () => {
     expect(message.headers?.['sns-timestamp']).toBe('2026-11-25T00:00:00.000Z');
   });
 
+  // Lambda's runtime builds the event with JSON.parse, which makes "__proto__" an own property.
+  it('keeps message attributes named __proto__ and constructor as headers, SQS and SNS alike', () => {
+    const record = JSON.parse(
+      JSON.stringify(sqsRecord('x')).replace(
+        '"messageAttributes":{}',
+        '"messageAttributes":{"__proto__":{"stringValue":"p","dataType":"String"},' +
+          '"constructor":{"binaryValue":"AAE=","dataType":"Binary"}}',
+      ),
+    );
+    const sqsHeaders = sqsRecordToMessage(record, defaults).headers ?? {};
+    expect(Object.entries(sqsHeaders)).toContainEqual(['__proto__', 'p']);
+    expect(Object.entries(sqsHeaders)).toContainEqual(['constructor', Buffer.from([0, 1])]);
+
+    const envelope =
+      '{"Type":"Notification","MessageId":"sns-1","TopicArn":"arn:aws:sns:us-east-1:123456789012:t",' +
+      '"Message":"m","MessageAttributes":{"__proto__":{"Type":"Binary","Value":"AAE="}}}';
+    const snsHeaders =
+      sqsRecordToMessage(sqsRecord(envelope), { ...defaults, unwrapSns: true }).headers ?? {};
+    expect(Object.entries(snsHeaders)).toContainEqual(['__proto__', Buffer.from([0, 1])]);
+  });
+
+  it('keys by an attribute named like an Object.prototype member only when the record has it', () => {
+    const config = (name: string) => ({ key: { from: 'attribute' as const, name }, unwrapSns: false });
+    const record = JSON.parse(
+      JSON.stringify(sqsRecord('x')).replace(
+        '"messageAttributes":{}',
+        '"messageAttributes":{"__proto__":{"stringValue":"k-1","dataType":"String"}}',
+      ),
+    );
+    expect(sqsRecordToMessage(record, config('__proto__')).key).toBe('k-1');
+    expect(() => sqsRecordToMessage(sqsRecord('x'), config('__proto__'))).toThrow(MappingError);
+    expect(() => sqsRecordToMessage(sqsRecord('x'), config('constructor'))).toThrow(MappingError);
+  });
+
   it.each(['not json', '{"Type":"SubscriptionConfirmation"}', '{"Message":"raw delivery"}'])(
     'fails a record that is not an SNS notification when unwrapping: %s',
     (body) => {

@@ -96,7 +96,7 @@ describe('createWebhookHandler', () => {
   it('checks route, method and size before the signature, and the signature before the body', async () => {
     const { handle, write } = handler({
       WEBHOOK_SIGNATURE: 'hmac-sha256',
-      WEBHOOK_SECRET: 'k',
+      WEBHOOK_SECRET: 'hmac-test-secret-k',
       WEBHOOK_MAX_BYTES: '8',
     });
     const unsigned = { 'content-type': 'image/png' };
@@ -105,11 +105,17 @@ describe('createWebhookHandler', () => {
       [{ method: 'GET', headers: unsigned }, 405],
       [{ body: '123456789', headers: unsigned }, 413],
       [{ body: '{}', headers: unsigned }, 401],
-      [{ body: '{}', headers: { ...unsigned, 'x-signature': hmacSignature('k', '{}') } }, 415],
+      [
+        { body: '{}', headers: { ...unsigned, 'x-signature': hmacSignature('hmac-test-secret-k', '{}') } },
+        415,
+      ],
       [
         {
           body: '{',
-          headers: { 'content-type': 'application/json', 'x-signature': hmacSignature('k', '{') },
+          headers: {
+            'content-type': 'application/json',
+            'x-signature': hmacSignature('hmac-test-secret-k', '{'),
+          },
         },
         400,
       ],
@@ -127,18 +133,22 @@ describe('createWebhookHandler', () => {
     ['standard-webhooks', STANDARD_SECRET, (body: string) => standardWebhooksHeaders(STANDARD_SECRET, body)],
     [
       'github',
-      'gh-secret',
+      'gh-secret-of-the-test',
       (body: string) => ({
-        'x-hub-signature-256': gitHubSignature('gh-secret', body),
+        'x-hub-signature-256': gitHubSignature('gh-secret-of-the-test', body),
         'x-github-delivery': 'd-1',
       }),
     ],
     [
       'stripe',
-      'whsec_stripe',
-      (body: string) => ({ 'stripe-signature': stripeSignature('whsec_stripe', body) }),
+      'whsec_stripe-test-secret',
+      (body: string) => ({ 'stripe-signature': stripeSignature('whsec_stripe-test-secret', body) }),
     ],
-    ['hmac-sha256', 'plain', (body: string) => ({ 'x-signature': hmacSignature('plain', body) })],
+    [
+      'hmac-sha256',
+      'plain-hmac-test-secret',
+      (body: string) => ({ 'x-signature': hmacSignature('plain-hmac-test-secret', body) }),
+    ],
   ])('accepts a %s delivery signed with the secret and refuses it tampered', async (scheme, secret, sign) => {
     const { handle, write } = handler({ WEBHOOK_SIGNATURE: scheme, WEBHOOK_SECRET: secret });
     const body = '{"event":"paid"}';
@@ -166,18 +176,21 @@ describe('createWebhookHandler', () => {
     }
 
     it('fetches the secret once for many invocations', async () => {
-      const { secrets, fetches } = rotatingSecrets(['old']);
+      const { secrets, fetches } = rotatingSecrets(['old-secret-value-1']);
       const { handle } = handler({ WEBHOOK_SIGNATURE: 'hmac-sha256', WEBHOOK_SECRET_ARN: arn }, { secrets });
       for (let i = 0; i < 3; i++) {
         const body = `{"n":${i}}`;
-        const headers = { 'content-type': 'application/json', 'x-signature': hmacSignature('old', body) };
+        const headers = {
+          'content-type': 'application/json',
+          'x-signature': hmacSignature('old-secret-value-1', body),
+        };
         expect((await handle(apiEvent({ body, headers }), lambdaContext())).statusCode).toBe(200);
       }
       expect(fetches).toEqual([arn]);
     });
 
     it('refetches once after a mismatch and accepts a request signed with the rotated secret', async () => {
-      const { secrets, fetches } = rotatingSecrets(['old', '{"secret":"new"}']);
+      const { secrets, fetches } = rotatingSecrets(['old-secret-value-1', '{"secret":"new-secret-value-2"}']);
       const { handle } = handler({ WEBHOOK_SIGNATURE: 'github', WEBHOOK_SECRET_ARN: arn }, { secrets });
       const body = '{}';
       const signed = (secret: string) => ({
@@ -185,12 +198,12 @@ describe('createWebhookHandler', () => {
         'x-github-delivery': 'd',
         'x-hub-signature-256': gitHubSignature(secret, body),
       });
-      expect((await handle(apiEvent({ body, headers: signed('old') }), lambdaContext())).statusCode).toBe(
-        200,
-      );
-      expect((await handle(apiEvent({ body, headers: signed('new') }), lambdaContext())).statusCode).toBe(
-        200,
-      );
+      expect(
+        (await handle(apiEvent({ body, headers: signed('old-secret-value-1') }), lambdaContext())).statusCode,
+      ).toBe(200);
+      expect(
+        (await handle(apiEvent({ body, headers: signed('new-secret-value-2') }), lambdaContext())).statusCode,
+      ).toBe(200);
       expect(fetches).toHaveLength(2);
       // Forgeries right after do not turn into Secrets Manager calls.
       for (let i = 0; i < 5; i++) {
@@ -244,7 +257,10 @@ describe('createWebhookHandler', () => {
       );
       const result = await handle(
         apiEvent({
-          headers: { 'content-type': 'application/json', 'x-signature': hmacSignature('k', '{}') },
+          headers: {
+            'content-type': 'application/json',
+            'x-signature': hmacSignature('hmac-test-secret-k', '{}'),
+          },
         }),
         lambdaContext(),
       );

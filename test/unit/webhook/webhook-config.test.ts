@@ -43,7 +43,7 @@ describe('readWebhookConfig', () => {
     ['stripe', { kind: 'none' }],
     ['hmac-sha256', { kind: 'none' }],
   ])('keys %s deliveries by the scheme delivery id by default', (scheme, key) => {
-    const secret = scheme === 'standard-webhooks' ? STANDARD_SECRET : 'local-secret';
+    const secret = scheme === 'standard-webhooks' ? STANDARD_SECRET : 'local-webhook-secret';
     const { config, problems } = readWebhookConfig({ WEBHOOK_SIGNATURE: scheme, WEBHOOK_SECRET: secret });
     expect(problems).toEqual([]);
     expect(config.key).toEqual(key);
@@ -59,7 +59,7 @@ describe('readWebhookConfig', () => {
     const { config, problems } = readWebhookConfig({
       WEBHOOK_KEY: text,
       WEBHOOK_SIGNATURE: 'github',
-      WEBHOOK_SECRET: 's',
+      WEBHOOK_SECRET: 'local-webhook-secret',
     });
     expect(problems).toEqual([]);
     expect(config.key).toEqual(key);

@@ -8,7 +8,7 @@ import {
   toWebhookRequest,
   WebhookRequestError,
 } from '../../../lib/mapping/webhook.ts';
-import { apiEvent, FIXTURES_V1, FIXTURES_V2, fixture } from './support.ts';
+import { apiEvent, FIXTURES_V1, FIXTURES_V2, fixture, STANDARD_SECRET } from './support.ts';
 
 function config(env: Record<string, string> = {}): WebhookConfig {
   const { config, problems } = readWebhookConfig({ WEBHOOK_TOPICS: 'orders', ...env });
@@ -111,7 +111,7 @@ describe('toWebhookMessage', () => {
   );
 
   it('keys a GitHub delivery by X-GitHub-Delivery and names its event', () => {
-    const cfg = config({ WEBHOOK_SIGNATURE: 'github', WEBHOOK_SECRET: 's' });
+    const cfg = config({ WEBHOOK_SIGNATURE: 'github', WEBHOOK_SECRET: 'local-webhook-secret' });
     const message = toWebhookMessage(toWebhookRequest(fixture('http-api-v2-json.json')), 'orders', cfg);
     expect(message.key).toBe('72d3162e-cc78-11e3-81ab-4c9367dc0958');
     expect(message.headers).toEqual({
@@ -123,7 +123,7 @@ describe('toWebhookMessage', () => {
   });
 
   it('keys a Standard Webhooks delivery by webhook-id (payload 1.0, mixed-case headers)', () => {
-    const cfg = config({ WEBHOOK_SIGNATURE: 'standard-webhooks', WEBHOOK_SECRET: 'whsec_c2VjcmV0' });
+    const cfg = config({ WEBHOOK_SIGNATURE: 'standard-webhooks', WEBHOOK_SECRET: STANDARD_SECRET });
     const message = toWebhookMessage(toWebhookRequest(fixture('rest-api-v1-json.json')), 'orders', cfg);
     expect(message.key).toBe('msg_2KWPBgLlAfxdpx2AI54pPJ85f4W');
     expect(message.headers?.['webhook-delivery-id']).toBe('msg_2KWPBgLlAfxdpx2AI54pPJ85f4W');
@@ -145,6 +145,10 @@ describe('toWebhookMessage', () => {
 
   it.each([
     ['{"n": 42}', 'json:/n', '42'],
+    // Keys keep the number's source text: JSON.parse would round both ids to 820982911946154500.
+    ['{"id":820982911946154508}', 'json:/id', '820982911946154508'],
+    ['{"id":820982911946154511}', 'json:/id', '820982911946154511'],
+    ['{"data": {"amount": 1.50}}', 'json:/data/amount', '1.50'],
     ['{"b": true}', 'json:/b', 'true'],
     ['[{"id":"x"}]', 'json:/0/id', 'x'],
     ['{"a/b": {"m~n": "esc"}}', 'json:/a~1b/m~0n', 'esc'],

@@ -48,6 +48,15 @@ describe('resolveMessages', () => {
     expect(resolved?.size).toBe(RECORD_OVERHEAD_BYTES + 2 + 3 + (1 + 2 + 8));
   });
 
+  it('keeps a header named __proto__ as an own entry', () => {
+    const headers = JSON.parse('{"__proto__":"p","constructor":"c"}') as Message['headers'];
+    const [resolved] = resolveMessages([{ value: 'v', headers }], 't', 1e6, NOW);
+    expect(Object.entries(resolved?.headers ?? {})).toEqual([
+      ['__proto__', Buffer.from('p')],
+      ['constructor', Buffer.from('c')],
+    ]);
+  });
+
   it('rejects a message over batchBytes with it and the remaining messages', () => {
     const messages: Message[] = [{ value: 'ok' }, { value: 'x'.repeat(200) }, { value: 'rest' }];
     try {
