@@ -31,12 +31,32 @@ export function createObservability(serviceName: string): Observability {
   return { logger, metrics };
 }
 
-/** The Writer's logger interface over a Powertools Logger. */
+/**
+ * The keys Powertools' JSON log line owns. A field with one of these names is dropped, and
+ * Powertools says so in a WARN line of its own for every line that carries it.
+ */
+const POWERTOOLS_RESERVED_KEYS: ReadonlySet<string> = new Set([
+  'level',
+  'message',
+  'sampling_rate',
+  'service',
+  'timestamp',
+]);
+
+/**
+ * The Writer's logger interface over a Powertools Logger. Fields named like Powertools' own keys
+ * are left out here, so they cost no reserved-key WARN line.
+ */
 export function writerLoggerFrom(logger: Logger): WriterLogger {
   return {
-    debug: (message, fields) => logger.debug(message, fields ?? {}),
-    info: (message, fields) => logger.info(message, fields ?? {}),
-    warn: (message, fields) => logger.warn(message, fields ?? {}),
-    error: (message, fields) => logger.error(message, fields ?? {}),
+    debug: (message, fields) => logger.debug(message, ownFields(fields)),
+    info: (message, fields) => logger.info(message, ownFields(fields)),
+    warn: (message, fields) => logger.warn(message, ownFields(fields)),
+    error: (message, fields) => logger.error(message, ownFields(fields)),
   };
+}
+
+function ownFields(fields: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!fields) return {};
+  return Object.fromEntries(Object.entries(fields).filter(([key]) => !POWERTOOLS_RESERVED_KEYS.has(key)));
 }

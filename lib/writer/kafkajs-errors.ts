@@ -8,6 +8,8 @@ interface KafkaJsErrorLike {
   type?: string;
   code?: string;
   message?: string;
+  /** host:port, on kafkajs' connection and request-timeout errors. */
+  broker?: string;
   retriable?: boolean;
   originalError?: unknown;
   cause?: unknown;
@@ -67,19 +69,21 @@ export function toTransportError(error: unknown, requestSent: boolean): Transpor
   const name = e.name ?? 'Error';
   const code = kafkaErrorName(e.type ?? name);
   const message = e.message ?? String(error);
+  const broker = typeof e.broker === 'string' ? e.broker : undefined;
+  const options = { cause: error, ...(broker !== undefined ? { broker } : {}) };
   if (name === 'KafkaJSSASLAuthenticationError' || code === 'SASL_AUTHENTICATION_FAILED') {
-    return new TransportError(message, 'authentication', code, false, { cause: error });
+    return new TransportError(message, 'authentication', code, false, options);
   }
   if (e.type !== undefined) {
     // A broker's answer: the table knows whether it was decided before the append.
     const rule = produceErrorRule(code);
     const kind = rule.kind === 'fatal' && e.retriable === true ? 'retriable' : rule.kind;
     const written = requestSent && rule.written !== 'no';
-    return new TransportError(message, kind, code, written, { cause: error });
+    return new TransportError(message, kind, code, written, options);
   }
   const kind = e.retriable === true || RETRIABLE_CLIENT_NAMES.has(name) ? 'retriable' : 'fatal';
   const neverSent = NEVER_SENT_PATTERN.test(`${e.code ?? ''} ${message}`);
-  return new TransportError(message, kind, code, requestSent && !neverSent, { cause: error });
+  return new TransportError(message, kind, code, requestSent && !neverSent, options);
 }
 
 function unwrap(error: unknown): KafkaJsErrorLike {

@@ -485,12 +485,15 @@ function closedError(): TransportError {
   return new TransportError('the Writer is closed', 'fatal', 'WRITER_CLOSED', false);
 }
 
+/**
+ * Forwards a kafkajs log line at DEBUG, without kafkajs' envelope (`timestamp`, `logger`): the
+ * logger stamps its own. kafkajs only gets to log its warnings and errors (the level is WARN), and
+ * each of them is a failed connect, request or authentication whose error reaches the Writer; the
+ * Writer reports that once, as its retry WARN (with the broker and code) or as the error the call
+ * gives up with. At its own level kafkajs would say it twice more per attempt.
+ */
 function forwardLog(logger: WriterLogger | undefined, entry: LogEntry): void {
   if (!logger) return;
-  const { message, ...fields } = entry.log;
-  const text = `kafkajs ${entry.namespace}: ${message}`;
-  if (entry.level === logLevel.ERROR) logger.error(text, fields);
-  else if (entry.level === logLevel.WARN) logger.warn(text, fields);
-  else if (entry.level === logLevel.INFO) logger.info(text, fields);
-  else logger.debug(text, fields);
+  const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry.log;
+  logger.debug(`kafkajs ${entry.namespace}: ${message}`, { kafkajsLevel: entry.label, ...fields });
 }

@@ -76,6 +76,9 @@ export type TransportErrorKind =
 
 /** An error from a transport, classified for the Writer's retry loop. */
 export class TransportError extends Error {
+  /** The broker (host:port) the failure came from, when the client says; for logs. */
+  readonly broker?: string;
+
   constructor(
     message: string,
     readonly kind: TransportErrorKind,
@@ -83,10 +86,11 @@ export class TransportError extends Error {
     readonly code: string,
     /** Whether the request may have reached the broker (and so may have been written). */
     readonly maybeWritten: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; broker?: string },
   ) {
     super(message, options);
     this.name = 'TransportError';
+    if (options?.broker !== undefined) this.broker = options.broker;
   }
 
   get retriable(): boolean {

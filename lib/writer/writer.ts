@@ -224,6 +224,7 @@ export class Writer {
           code: error.code,
           attempt,
           delayMs,
+          ...(error.broker !== undefined ? { broker: error.broker } : {}),
           error: error.message,
         });
       },

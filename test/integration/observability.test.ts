@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it, onTestFinished, vi } from 'vitest';
 import { readKafkaConfig } from '../../lib/config/kafka-config.ts';
+import { clearContainerWarmWriter } from '../../lib/lambda/container.ts';
 import { createObservability, writerLoggerFrom } from '../../lib/lambda/observability.ts';
 import { createSqsHandler } from '../../lib/lambda/sqs/handler.ts';
 import { WarmWriter } from '../../lib/lambda/warm-writer.ts';
@@ -63,5 +64,44 @@ describe('Observability of a handler', () => {
     expect(emf).toMatchObject({ MessagesWritten: 1, MessagesFailed: 1 });
     const [record] = await consumeWithKcat(brokers, topic, { count: 1 });
     expect(record?.headers['sqs-message-id']?.toString()).toBe('ok-1');
+  });
+
+  it('logs one WARN per retried attempt and one ERROR when a call to a down broker gives up', async () => {
+    const env = {
+      KAFKA_BROKERS: '127.0.0.1:1',
+      KAFKA_TOPIC: 'broker-down',
+      KAFKA_MAX_ATTEMPTS: '3',
+    };
+    const observability = createObservability('observability-test');
+    // The container's Writer, as a deployed function builds it, with the handler's logger.
+    const handler = createSqsHandler({ env, observability });
+    onTestFinished(() => clearContainerWarmWriter());
+
+    const result = await handler(
+      sqsEvent([sqsRecord('a', { id: 'down-1' }), sqsRecord('b')]),
+      lambdaContext(),
+    );
+    await clearContainerWarmWriter();
+    vi.restoreAllMocks();
+
+    expect(result?.batchItemFailures).toHaveLength(2);
+    const json = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const warnings = json.filter((entry) => entry.level === 'WARN');
+    const errors = json.filter((entry) => entry.level === 'ERROR');
+    expect(json.filter((entry) => String(entry.message).includes('reserved key'))).toEqual([]);
+    expect(warnings).toHaveLength(2);
+    warnings.forEach((warning, i) => {
+      expect(warning).toMatchObject({
+        message: 'kafka write failed, retrying',
+        attempt: i + 1,
+        delayMs: expect.any(Number),
+        broker: '127.0.0.1:1',
+        code: expect.any(String),
+      });
+    });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ message: 'writing to Kafka failed', failedRecords: 2 });
+    // Nothing else at INFO or above: kafkajs' own lines about the same failures are DEBUG.
+    expect(json.filter((entry) => ['INFO', 'WARN', 'ERROR'].includes(String(entry.level)))).toHaveLength(3);
   });
 });

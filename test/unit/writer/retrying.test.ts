@@ -155,4 +155,17 @@ describe('toTransportError (kafkajs error classification)', () => {
     });
     expect(toTransportError(wrapped, true).kind).toBe('too-large');
   });
+
+  it("keeps the broker address of kafkajs' connection error, through a retry wrapper", () => {
+    const original = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      name: 'KafkaJSConnectionError',
+      broker: '127.0.0.1:1',
+    });
+    const wrapped = Object.assign(new Error('retries'), {
+      name: 'KafkaJSNumberOfRetriesExceeded',
+      originalError: original,
+    });
+    expect(toTransportError(wrapped, false).broker).toBe('127.0.0.1:1');
+    expect(toTransportError(new Error('no broker'), false).broker).toBeUndefined();
+  });
 });
