@@ -15,13 +15,22 @@ export interface ScheduleS3Source {
   readonly prefix: string;
 }
 
+/**
+ * The run lease's key for a prefix, as the function computes it by default
+ * (lib/config/schedule-config.ts `defaultLeaseKey`): beside a folder prefix, else under it.
+ */
+export function scheduleLeaseKey(prefix: string): string {
+  return `${prefix.endsWith('/') ? prefix.slice(0, -1) : prefix}.kafka-bridge-lease`;
+}
+
 /** Props of a ScheduledPublisher. */
 export interface ScheduledPublisherProps {
   /** The scheduled function (functions/scheduled). */
   readonly function: lambda.Function;
   /**
    * Where a run takes its messages from. The function gets read and tagging rights under the
-   * prefix only (progress is kept in object tags, nothing is written).
+   * prefix (progress is kept in object tags), and read and write rights on one more key, the run
+   * lease (`scheduleLeaseKey(prefix)`, passed as `SCHEDULE_LEASE_KEY`); it never deletes.
    * @default the schedule's input (`SCHEDULE_SOURCE=input`)
    */
   readonly source?: ScheduleS3Source;
@@ -58,6 +67,13 @@ export interface ScheduledPublisherProps {
    * @default 2
    */
   readonly handlerRetryAttempts?: number;
+  /**
+   * The function's reserved concurrency. 1 keeps runs from overlapping at all (Scheduler's next
+   * run waits, throttled, while Lambda retries it within `maxEventAge`); the S3 source's run lease
+   * keeps overlapping runs from publishing the same lines even without it.
+   * @default 1
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** The input of a schedule with no input given: one small message, proof the path works. */
@@ -111,6 +127,12 @@ export class ScheduledPublisher extends Construct {
         `ScheduledPublisher: handlerRetryAttempts must be 0-2 (a Lambda limit), got ${handlerRetryAttempts}`,
       );
     }
+    const reserved = props.reservedConcurrentExecutions ?? 1;
+    if (!Number.isInteger(reserved) || reserved < 1) {
+      throw new Error(
+        `ScheduledPublisher: reservedConcurrentExecutions must be a whole number of at least 1 (0 would stop every run), got ${reserved}`,
+      );
+    }
     if (props.source?.prefix.startsWith('/')) {
       throw new Error(
         `ScheduledPublisher: source.prefix "${props.source.prefix}" starts with "/"; S3 keys do not`,
@@ -141,7 +163,11 @@ export class ScheduledPublisher extends Construct {
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
     );
 
-    if (props.source) this.grantSource(props.function, props.source);
+    (props.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = reserved;
+    if (props.source) {
+      this.grantSource(props.function, props.source);
+      props.function.addEnvironment('SCHEDULE_LEASE_KEY', scheduleLeaseKey(props.source.prefix));
+    }
     props.function.addEnvironment(
       'SCHEDULE_SOURCE',
       props.source ? `s3://${props.source.bucket.bucketName}/${props.source.prefix}` : 'input',
@@ -180,8 +206,9 @@ export class ScheduledPublisher extends Construct {
   }
 
   /**
-   * List the prefix, read objects and their tags, and write tags (the source's progress marks):
-   * nothing outside the prefix, no PutObject or DeleteObject.
+   * List the prefix, read objects and their tags, and write tags (the source's progress marks);
+   * read and write the one lease object (conditional PutObject). No DeleteObject, and no
+   * PutObject on the data.
    */
   private grantSource(fn: lambda.Function, source: ScheduleS3Source): void {
     const role = fn.role as iam.IRole;
@@ -199,6 +226,12 @@ export class ScheduledPublisher extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObjectTagging'],
         resources: [source.bucket.arnForObjects(`${source.prefix}*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [source.bucket.arnForObjects(scheduleLeaseKey(source.prefix))],
       }),
     );
     Validations.of(role).acknowledge({

@@ -14,8 +14,11 @@ export type ScheduleSourceKind = (typeof ScheduleSourceKind)[keyof typeof Schedu
 /** Where a scheduled run takes its messages from (`SCHEDULE_SOURCE`). */
 export type ScheduleSource =
   | { kind: typeof ScheduleSourceKind.Input }
-  /** `prefix` is an S3 key prefix, matched as S3 matches it ('' = the whole bucket). */
-  | { kind: typeof ScheduleSourceKind.S3; bucket: string; prefix: string };
+  /**
+   * `prefix` is an S3 key prefix, matched as S3 matches it ('' = the whole bucket); `leaseKey` is
+   * the object runs take turns by (`SCHEDULE_LEASE_KEY`, default defaultLeaseKey(prefix)).
+   */
+  | { kind: typeof ScheduleSourceKind.S3; bucket: string; prefix: string; leaseKey: string };
 
 /** The resolved `SCHEDULE_*` configuration. */
 export interface ScheduleConfig {
@@ -48,13 +51,26 @@ export const SCHEDULE_DEFAULTS = {
   maxLineBytes: 1_000_000,
 } as const;
 
+/** What the default lease key adds to the prefix. */
+export const LEASE_KEY_SUFFIX = '.kafka-bridge-lease';
+
+/**
+ * Where the run lease of an S3 source lives by default: beside a folder prefix
+ * (`in/` -> `in.kafka-bridge-lease`), so nothing new appears under it; under any other prefix
+ * (`in` -> `in.kafka-bridge-lease`, `''` -> `.kafka-bridge-lease`) the source skips that one key.
+ * The CDK construct computes the same key for its grant.
+ */
+export function defaultLeaseKey(prefix: string): string {
+  return `${prefix.endsWith('/') ? prefix.slice(0, -1) : prefix}${LEASE_KEY_SUFFIX}`;
+}
+
 /** S3's rules for general purpose bucket names (3-63 of a-z 0-9 . -, alphanumeric at both ends). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Kafka's own rule for topic names. */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /**
- * Reads `SCHEDULE_SOURCE`, `SCHEDULE_KEY`, `SCHEDULE_BATCH_SIZE`, `SCHEDULE_MAX_OBJECTS`,
+ * Reads `SCHEDULE_SOURCE`, `SCHEDULE_LEASE_KEY`, `SCHEDULE_KEY`, `SCHEDULE_BATCH_SIZE`, `SCHEDULE_MAX_OBJECTS`,
  * `SCHEDULE_STOP_MARGIN_MS`, `SCHEDULE_CHUNK_BYTES`, `SCHEDULE_MAX_LINE_BYTES` and `KAFKA_TOPIC`,
  * collecting every problem so a cold start names all mistakes at once.
  */
@@ -103,7 +119,11 @@ function readSource(r: EnvReader): ScheduleSource {
     r.problem(`SCHEDULE_SOURCE "${text}" does not name a valid S3 bucket (3-63 of a-z 0-9 . -)`);
   }
   if (Buffer.byteLength(prefix) > 1024) r.problem('SCHEDULE_SOURCE prefix is longer than an S3 key may be');
-  return { kind: ScheduleSourceKind.S3, bucket, prefix };
+  const leaseKey = r.string('SCHEDULE_LEASE_KEY', defaultLeaseKey(prefix));
+  if (leaseKey === '' || leaseKey.startsWith('/') || Buffer.byteLength(leaseKey) > 1024) {
+    r.problem(`SCHEDULE_LEASE_KEY "${leaseKey}" is not an S3 key (1-1024 bytes, not starting with /)`);
+  }
+  return { kind: ScheduleSourceKind.S3, bucket, prefix, leaseKey };
 }
 
 function readKey(r: EnvReader): ScheduleConfig['keyPointer'] {

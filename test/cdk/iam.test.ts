@@ -256,3 +256,41 @@ describe('IAM, SASL secrets', () => {
     });
   });
 });
+
+describe('IAM, scheduled function with an S3 source', () => {
+  const context = { scheduleSource: 's3://bridge-input/ndjson/' };
+  const objects = (key: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::bridge-input/${key}`]],
+  });
+
+  it('allows S3 only on its prefix and its run lease: no DeleteObject, no PutObject on the data', () => {
+    const s3Statements = roleStatements(templateOf(context), 'scheduled').filter((s) =>
+      s.Action.some((a) => a.startsWith('s3:')),
+    );
+    expect(s3Statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::bridge-input']] }],
+        Condition: { StringLike: { 's3:prefix': ['ndjson/*'] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObjectTagging'],
+        Resource: [objects('ndjson/*')],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: [objects('ndjson.kafka-bridge-lease')],
+      },
+    ]);
+  });
+
+  it('gives the other functions no S3 rights', () => {
+    const template = templateOf(context);
+    for (const trigger of ['webhook', 'sqs', 'eventbridge'] as const) {
+      expect(roleActions(template, trigger).filter((a) => a.startsWith('s3:'))).toEqual([]);
+    }
+  });
+});

@@ -1,7 +1,8 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { ScheduledPublisher } from '../../cdk/constructs/scheduled-publisher.ts';
 import { SqsBridge } from '../../cdk/constructs/sqs-bridge.ts';
 import { functionId, logicalId, MODE_NAMES, modeTemplate, templateOf } from './support.ts';
 
@@ -209,11 +210,72 @@ describe('triggers: options', () => {
     });
   });
 
-  it('tells the scheduled function its S3 source', () => {
+  it('grants the scheduled function read and conditional write of its run lease, beside the prefix', () => {
+    const template = templateOf({ scheduleSource: 's3://bridge-input/ndjson/' });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['s3:GetObject', 's3:PutObject'],
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':s3:::bridge-input/ndjson.kafka-bridge-lease'],
+              ],
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('tells the scheduled function its S3 source and run lease key', () => {
     const template = templateOf({ scheduleSource: 's3://bridge-input/ndjson/' });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ SCHEDULE_SOURCE: 's3://bridge-input/ndjson/' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          SCHEDULE_SOURCE: 's3://bridge-input/ndjson/',
+          SCHEDULE_LEASE_KEY: 'ndjson.kafka-bridge-lease',
+        }),
+      },
     });
+  });
+
+  it('gives the scheduled function a reserved concurrency of 1 by default', () => {
+    const template = templateOf({});
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 1,
+      Environment: { Variables: Match.objectLike({ SCHEDULE_SOURCE: 'input' }) },
+    });
+    // Only the scheduled function: the other triggers scale with their load.
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { ReservedConcurrentExecutions: Match.anyValue() },
+      1,
+    );
+  });
+
+  it('sets the reserved concurrency it is given, and refuses 0', () => {
+    const stack = new Stack(new App(), 'Test');
+    const fn = new lambda.Function(stack, 'Fn', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('export const handler = () => {}'),
+    });
+    new ScheduledPublisher(stack, 'Scheduled', { function: fn, reservedConcurrentExecutions: 2 });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 2,
+    });
+
+    const other = new Stack(new App(), 'Other');
+    const fn0 = new lambda.Function(other, 'Fn', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('export const handler = () => {}'),
+    });
+    expect(
+      () => new ScheduledPublisher(other, 'Scheduled', { function: fn0, reservedConcurrentExecutions: 0 }),
+    ).toThrow(/reservedConcurrentExecutions must be a whole number of at least 1/);
   });
 
   it('refuses a queue visibility timeout under six times the function timeout', () => {

@@ -214,6 +214,34 @@ describe('scheduled publishing: S3 NDJSON objects on moto and a real broker', ()
     const values = (await consumeWithKcat(brokers, topic, { count: 7 })).map((r) => r.value?.toString());
     expect(values.sort()).toEqual([...good, ...ndjsonLines(4, 'b')].sort());
   });
+
+  it('publishes each line once when two runs over one object overlap (the run lease is atomic)', async () => {
+    const topic = await createTopic(brokers, { partitions: 3 });
+    const lines = ndjsonLines(3000, 'overlap');
+    await putObject('overlap/data.ndjson', `${lines.join('\n')}\n`);
+    // Two Lambda containers (each its own Writer) invoked at once, as Scheduler's next run and an
+    // asynchronous retry of the previous one can be without reserved concurrency.
+    const first = s3Handler(brokers, topic, 'overlap/', { SCHEDULE_BATCH_SIZE: '100' });
+    const second = s3Handler(brokers, topic, 'overlap/', { SCHEDULE_BATCH_SIZE: '100' });
+
+    const results = await Promise.allSettled([
+      first.handler(cronEvent, lambdaContext(30_000) as never),
+      second.handler(cronEvent, lambdaContext(30_000) as never),
+    ]);
+    await Promise.all([first.warmWriter.close(), second.warmWriter.close()]);
+
+    // Read back by a peer client, all of it: each line exactly once.
+    const records = await consumeWithKcat(brokers, topic, { count: 3000, atLeast: true });
+    const counts = occurrences(records.map((r) => r.value?.toString('utf8') ?? ''));
+    expect([...counts.values()].filter((n) => n > 1).length, 'lines published twice').toBe(0);
+    expect(records.length).toBe(3000);
+    expect(lines.every((line) => counts.get(line) === 1)).toBe(true);
+    // Neither run fails: the one without the lease does nothing and returns.
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    const summaries = results.map((r) => (r as PromiseFulfilledResult<ScheduledRunSummary>).value);
+    expect(summaries.map((s) => s.published).sort((a, b) => a - b)).toEqual([0, 3000]);
+    expect((await tagsOf('overlap/data.ndjson'))['kafka-bridge-status']).toBe('done');
+  });
 });
 
 describe('scheduled publishing through a broker outage', () => {

@@ -30,6 +30,12 @@ export interface SourceReport {
   resumedFrom?: string;
 }
 
+/** What a source is told about the invocation it runs in. */
+export interface BatchRun {
+  /** Epoch ms at which the invocation ends (Lambda stops it there at the latest). */
+  readonly deadlineMs: number;
+}
+
 /**
  * A pluggable batch source for scheduled publishing. `batches` yields one batch at a time and
  * is resumed only after the handler wrote that batch and called its `commit`.
@@ -53,7 +59,7 @@ export interface BatchSource {
    * is never stopped early for time: it is written to the end or the invocation fails.
    */
   readonly resumable: boolean;
-  batches(signal: AbortSignal): AsyncIterable<SourceBatch>;
+  batches(signal: AbortSignal, run?: BatchRun): AsyncIterable<SourceBatch>;
   /** What the run did so far; read after the iteration ends. */
   report?(): SourceReport;
 }

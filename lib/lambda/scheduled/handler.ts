@@ -99,7 +99,8 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
       : undefined;
     let published = 0;
     let stoppedForTime = false;
-    const iterator = source.batches(stop.signal)[Symbol.asyncIterator]();
+    const run = { deadlineMs: Date.now() + context.getRemainingTimeInMillis() };
+    const iterator = source.batches(stop.signal, run)[Symbol.asyncIterator]();
     try {
       while (true) {
         let next: IteratorResult<SourceBatch>;
@@ -213,6 +214,7 @@ function defaultSource(batchBytes: number): SourceFactory {
     return new S3NdjsonSource({
       bucket: config.source.bucket,
       prefix: config.source.prefix,
+      leaseKey: config.source.leaseKey,
       topic: config.topic ?? '',
       keyPointer: config.keyPointer,
       batchSize: config.batchSize,

@@ -9,8 +9,8 @@
  *   clearing a failure is deleting one tag, skipping an object is setting one.
  * - Lifecycle rules filter on tags, so done objects can expire or move to cheaper storage with
  *   `kafka-bridge-status=done`, which keeps the prefix (and each run's listing) short.
- * - Nothing new appears under the prefix, so S3 event notifications, replication or other readers
- *   of the prefix never see bookkeeping objects.
+ * - Nothing new appears under a folder prefix (the run lease lies beside it, run-lease.ts), so S3
+ *   event notifications, replication or other readers of the prefix never see bookkeeping objects.
  * The price: one GetObjectTagging per listed object per run, and the bridge's three tags count
  * against S3's ten per object (an object with more than seven tags of its own is skipped, loudly).
  */

@@ -36,7 +36,37 @@ export interface S3Api {
   getTags(bucket: string, key: string, signal?: AbortSignal): Promise<S3Tag[]>;
   /** Replaces the object's whole tag set (S3 has no per-tag update). */
   putTags(bucket: string, key: string, tags: readonly S3Tag[]): Promise<void>;
+  /** A small object's body and ETag (the run lease); `undefined` when there is no such object. */
+  getObject(bucket: string, key: string, signal?: AbortSignal): Promise<StoredObject | undefined>;
+  /**
+   * A conditional write, atomic in S3: `{ ifNoneMatch: '*' }` creates the object only if there is
+   * none, `{ ifMatch: etag }` replaces it only if it is still that version. Returns the new ETag,
+   * or `undefined` when the condition did not hold (another writer came first).
+   */
+  putObjectIf(
+    bucket: string,
+    key: string,
+    body: string,
+    condition: WriteCondition,
+  ): Promise<string | undefined>;
 }
+
+/** A whole object as getObject returns it. */
+export interface StoredObject {
+  body: Buffer;
+  /** As S3 returns it (quoted). */
+  etag: string;
+}
+
+/** The precondition of a conditional write. */
+export type WriteCondition = { ifNoneMatch: '*' } | { ifMatch: string };
+
+/**
+ * The errors S3 answers a conditional write with when another writer won: 412 (the condition
+ * failed), 409 (a concurrent conditional write to the key was in flight) and, for If-Match on a
+ * key deleted meanwhile, 404.
+ */
+const LOST_RACE = new Set(['PreconditionFailed', 'ConditionalRequestConflict', 'NoSuchKey', 'NotFound']);
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 
@@ -100,6 +130,39 @@ export function sdkS3Api(): S3Api {
       await client.send(
         new sdk.PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: [...tags] } }),
       );
+    },
+    async getObject(bucket, key, signal) {
+      const { sdk, client } = await s3();
+      try {
+        const response = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), {
+          abortSignal: signal,
+        });
+        const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array(0));
+        return { body, etag: response.ETag ?? '' };
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw error;
+      }
+    },
+    async putObjectIf(bucket, key, body, condition) {
+      const { sdk, client } = await s3();
+      try {
+        const response = await client.send(
+          new sdk.PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentType: 'application/json',
+            ...('ifNoneMatch' in condition
+              ? { IfNoneMatch: condition.ifNoneMatch }
+              : { IfMatch: condition.ifMatch }),
+          }),
+        );
+        return response.ETag ?? '';
+      } catch (error) {
+        if (LOST_RACE.has((error as { name?: string }).name ?? '')) return undefined;
+        throw error;
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
+import { defaultLeaseKey } from '../../config/schedule-config.ts';
 import type { WriterLogger } from '../../writer/connection-options.ts';
 import type { Message } from '../../writer/message.ts';
-import type { BatchSource, SourceBatch, SourceReport } from './batch-source.ts';
+import type { BatchRun, BatchSource, SourceBatch, SourceReport } from './batch-source.ts';
 import { ConcurrentRunError, ObjectChangedError, S3SourceError } from './errors.ts';
 import { keyAtSource } from './message-key.ts';
 import { type LinePosition, LineSplitter, parseLine } from './ndjson-lines.ts';
@@ -14,6 +15,7 @@ import {
   readProgress,
   type S3Tag,
 } from './object-progress.ts';
+import { RunLease } from './run-lease.ts';
 import { type ListedObject, type S3Api, sdkS3Api } from './s3-api.ts';
 
 /** What the NDJSON source logs through (Powertools' Logger via `writerLoggerFrom` fits). */
@@ -24,6 +26,8 @@ export interface S3NdjsonSourceOptions {
   bucket: string;
   /** Key prefix, matched as S3 matches it; '' = the whole bucket. */
   prefix: string;
+  /** The run lease's object key; never read as data. @default defaultLeaseKey(prefix) */
+  leaseKey?: string;
   /** Topic every line is written to. */
   topic: string;
   /** Pointer into each line's JSON for the key; no key without it. */
@@ -39,12 +43,16 @@ export interface S3NdjsonSourceOptions {
   /** @default the AWS SDK's S3 client, loaded on first use */
   s3?: S3Api;
   logger?: SourceLogger;
+  /** @default Date.now */
+  now?: () => number;
 }
 
 /** Tag lookups run this many at a time while scanning a listing for work. */
 const TAG_LOOKAHEAD = 16;
 /** The bridge writes at most this many tags of its own (status, position, error). */
 const OWN_TAGS = 3;
+/** The lease's expiry when the caller names no deadline: Lambda's longest timeout. */
+const DEFAULT_RUN_MS = 15 * 60 * 1000;
 
 /** Per-object state of a run. */
 interface ObjectRun {
@@ -79,20 +87,31 @@ interface PendingLine {
  * before it were published; later runs skip it until an operator deletes the status tag (to
  * retry from that line), re-uploads the object (read from its first line again), or tags it done.
  *
+ * Runs take turns: a run first takes the source's lease (run-lease.ts: an object at `leaseKey`
+ * changed only by S3 conditional writes, so of two overlapping runs exactly one gets it) until
+ * the end of its invocation, and gives it back when it ends. A run that finds the lease held
+ * publishes nothing and returns. With the lease, overlapping invocations (a Scheduler run while
+ * an asynchronous retry of the previous one is still going, a manual invoke) never publish the
+ * same lines; the CDK construct also gives the function a reserved concurrency of 1. Should the
+ * lease ever be lost (an expiry that was too short), a run that notices another one's progress
+ * on its object stops with ConcurrentRunError.
+ *
  * Delivery is at-least-once: a batch acknowledged by Kafka whose position could not be saved
- * (S3 failure, Lambda timeout between the two) is written again by the next run. Give the
- * function a reserved concurrency of 1: overlapping runs would publish the same lines; a run
- * that notices another one's progress on its object stops with ConcurrentRunError.
+ * (S3 failure, Lambda timeout between the two) is written again by the next run.
  */
 export class S3NdjsonSource implements BatchSource {
   readonly resumable = true;
   private readonly s3: S3Api;
+  private readonly leaseKey: string;
+  private readonly now: () => number;
   private done = 0;
   private failed = 0;
   private resumedFrom: string | undefined;
 
   constructor(private readonly options: S3NdjsonSourceOptions) {
     this.s3 = options.s3 ?? sdkS3Api();
+    this.leaseKey = options.leaseKey ?? defaultLeaseKey(options.prefix);
+    this.now = options.now ?? Date.now;
   }
 
   /** Objects done and failed in this run, and where it resumed earlier work. */
@@ -104,7 +123,42 @@ export class S3NdjsonSource implements BatchSource {
     };
   }
 
-  async *batches(signal: AbortSignal): AsyncGenerator<SourceBatch> {
+  async *batches(signal: AbortSignal, run?: BatchRun): AsyncGenerator<SourceBatch> {
+    const { bucket, logger } = this.options;
+    const leaseUri = `s3://${bucket}/${this.leaseKey}`;
+    const lease = new RunLease({ s3: this.s3, bucket, key: this.leaseKey, now: this.now });
+    const deadlineMs = run?.deadlineMs ?? this.now() + DEFAULT_RUN_MS;
+    const taken = await this.call(`taking the run lease ${leaseUri}`, signal, () =>
+      lease.acquire(deadlineMs, signal),
+    );
+    if (taken !== true) {
+      logger?.warn('another run holds the lease of this source; this run publishes nothing', {
+        lease: leaseUri,
+        holder: taken.holder,
+        expiresAt: taken.expiresAt,
+      });
+      return;
+    }
+    try {
+      yield* this.publishAll(signal);
+    } finally {
+      // Not given back (S3 failing), the lease frees itself when this invocation's time is up.
+      const released = await lease.release().catch((error: unknown) => {
+        logger?.warn('the run lease could not be given back; it expires at the end of this invocation', {
+          lease: leaseUri,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        return true;
+      });
+      if (!released) {
+        logger?.error('the run lease was taken over before this run ended: its expiry was too short', {
+          lease: leaseUri,
+        });
+      }
+    }
+  }
+
+  private async *publishAll(signal: AbortSignal): AsyncGenerator<SourceBatch> {
     const { bucket, prefix } = this.options;
     const maxObjects = this.options.maxObjects ?? Number.POSITIVE_INFINITY;
     let started = 0;
@@ -115,8 +169,8 @@ export class S3NdjsonSource implements BatchSource {
         this.s3.listObjects(bucket, prefix, token, signal),
       );
       token = page.next;
-      // Keys ending in / are the console's folder placeholders, never data.
-      const objects = page.objects.filter((o) => !o.key.endsWith('/'));
+      // Keys ending in / are the console's folder placeholders, never data; nor is the lease.
+      const objects = page.objects.filter((o) => !o.key.endsWith('/') && o.key !== this.leaseKey);
       for (let i = 0; i < objects.length; i += TAG_LOOKAHEAD) {
         if (signal.aborted) return;
         const slice = objects.slice(i, i + TAG_LOOKAHEAD);

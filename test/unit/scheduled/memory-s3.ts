@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ObjectChangedError } from '../../../lib/lambda/scheduled/errors.ts';
 import type { S3Tag } from '../../../lib/lambda/scheduled/object-progress.ts';
-import type { ListedObject, S3Api } from '../../../lib/lambda/scheduled/s3-api.ts';
+import type { ListedObject, S3Api, WriteCondition } from '../../../lib/lambda/scheduled/s3-api.ts';
 
 interface StoredObject {
   body: Buffer;
@@ -11,12 +11,13 @@ interface StoredObject {
 
 /**
  * One S3 bucket in memory with S3's semantics where the NDJSON source relies on them: listings
- * sorted by key and paged, ranged GETs conditional on the ETag, an overwrite that drops the tags.
+ * sorted by key and paged, ranged GETs conditional on the ETag, an overwrite that drops the tags,
+ * conditional writes (If-None-Match: *, If-Match) applied atomically.
  * For the source's corner cases; the integration tests run the same source on moto.
  */
 export class MemoryS3 implements S3Api {
   readonly objects = new Map<string, StoredObject>();
-  readonly calls = { list: 0, getRange: 0, getTags: 0, putTags: 0 };
+  readonly calls = { list: 0, getRange: 0, getTags: 0, putTags: 0, getObject: 0, putObjectIf: 0 };
   /** Every tag set written, per key, in order. */
   readonly tagHistory = new Map<string, S3Tag[][]>();
   /** Called before each ranged GET: tests change the object or fail the call here. */
@@ -76,6 +77,23 @@ export class MemoryS3 implements S3Api {
     if (tags.length > 10) throw new Error('BadRequest: Object tags cannot be greater than 10');
     o.tags = [...tags];
     this.tagHistory.set(key, [...(this.tagHistory.get(key) ?? []), [...tags]]);
+  }
+
+  async getObject(bucket: string, key: string) {
+    this.calls.getObject++;
+    this.check(bucket);
+    const o = this.objects.get(key);
+    return o === undefined ? undefined : { body: Buffer.from(o.body), etag: o.etag };
+  }
+
+  async putObjectIf(bucket: string, key: string, body: string, condition: WriteCondition) {
+    this.calls.putObjectIf++;
+    this.check(bucket);
+    const existing = this.objects.get(key);
+    const holds = 'ifNoneMatch' in condition ? existing === undefined : existing?.etag === condition.ifMatch;
+    if (!holds) return undefined;
+    this.put(key, body);
+    return this.objects.get(key)?.etag;
   }
 
   private check(bucket: string): void {

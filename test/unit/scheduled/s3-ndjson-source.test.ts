@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchSource } from '../../../lib/lambda/scheduled/batch-source.ts';
 import { ConcurrentRunError } from '../../../lib/lambda/scheduled/errors.ts';
+import { LEASE_CLOCK_SKEW_MS } from '../../../lib/lambda/scheduled/run-lease.ts';
 import {
   S3NdjsonSource,
   type S3NdjsonSourceOptions,
@@ -338,15 +339,88 @@ describe('S3NdjsonSource', () => {
     );
   });
 
-  it('stops when another run moved the saved position of its object', async () => {
+  it('publishes nothing while another run holds the lease, which is given back when that run ends', async () => {
+    const s3 = new MemoryS3();
+    s3.put('in/a.ndjson', ndjson(range(1, 6)));
+    const logs: Logged[] = [];
+    const iterator = sourceOn(s3).batches(new AbortController().signal)[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    await first.value?.commit();
+
+    // A second invocation overlaps the first one.
+    const other = await drain(sourceOn(s3, {}, logs));
+    for (let next = await iterator.next(); !next.done; next = await iterator.next())
+      await next.value.commit();
+
+    expect(other.values).toEqual([]);
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'another run holds the lease of this source; this run publishes nothing',
+        fields: expect.objectContaining({ lease: 's3://data/in.kafka-bridge-lease' }),
+      }),
+    );
+    expect(s3.tags('in/a.ndjson')['kafka-bridge-status']).toBe('done');
+    expect(JSON.parse(s3.objects.get('in.kafka-bridge-lease')?.body.toString() ?? '')).toMatchObject({
+      released: true,
+    });
+  });
+
+  it('takes over the lease of a run that crashed only once its invocation time (plus clock skew) is over', async () => {
+    const s3 = new MemoryS3();
+    s3.put('in/a.ndjson', ndjson(range(1, 6)));
+    let now = Date.parse('2026-11-24T10:00:00Z');
+    const clock = { now: () => now };
+    const deadlineMs = now + 60_000;
+    const crashed = sourceOn(s3, clock).batches(new AbortController().signal, { deadlineMs });
+    const first = await crashed[Symbol.asyncIterator]().next();
+    await first.value?.commit();
+    // The crashed run's iterator is never resumed nor returned: its lease is never given back.
+
+    now = deadlineMs + LEASE_CLOCK_SKEW_MS - 1;
+    const early = await drain(sourceOn(s3, clock));
+    now = deadlineMs + LEASE_CLOCK_SKEW_MS;
+    const late = await drain(sourceOn(s3, clock));
+
+    expect(early.values).toEqual([]);
+    expect(late.values.map((v) => JSON.parse(v).id)).toEqual([4, 5, 6]);
+    expect(s3.tags('in/a.ndjson')['kafka-bridge-status']).toBe('done');
+  });
+
+  it('sets the lease to expire when the invocation ends', async () => {
+    const s3 = new MemoryS3();
+    s3.put('in/a.ndjson', ndjson(range(1, 6)));
+    const deadlineMs = Date.parse('2026-11-24T10:05:00Z');
+    const iterator = sourceOn(s3)
+      .batches(new AbortController().signal, { deadlineMs })
+      [Symbol.asyncIterator]();
+    await iterator.next();
+
+    const lease = JSON.parse(s3.objects.get('in.kafka-bridge-lease')?.body.toString() ?? '');
+    expect(lease).toMatchObject({ expiresAt: '2026-11-24T10:05:00.000Z', released: false });
+    await iterator.return?.(undefined);
+  });
+
+  it('never reads the lease object as data, when the lease lies under the prefix', async () => {
+    const s3 = new MemoryS3();
+    s3.put('a.ndjson', ndjson([1]));
+    const { values } = await drain(sourceOn(s3, { prefix: '' }));
+    const again = await drain(sourceOn(s3, { prefix: '' }));
+
+    expect(s3.objects.has('.kafka-bridge-lease')).toBe(true);
+    expect(values.map((v) => JSON.parse(v).id)).toEqual([1]);
+    expect(again.values).toEqual([]);
+  });
+
+  it('stops when another run moved the saved position of its object (a lease under another key)', async () => {
     const s3 = new MemoryS3();
     s3.put('in/a.ndjson', ndjson(range(1, 6)));
     const source = sourceOn(s3);
     const iterator = source.batches(new AbortController().signal)[Symbol.asyncIterator]();
     const first = await iterator.next();
     await first.value?.commit();
-    // Another invocation publishes the next batch of the same object meanwhile.
-    const other = await drain(sourceOn(s3), { stopAfterBatches: 1 });
+    // A misconfigured invocation, with a lease of its own, publishes the next batch meanwhile.
+    const other = await drain(sourceOn(s3, { leaseKey: 'elsewhere' }), { stopAfterBatches: 1 });
     expect(other.values.map((v) => JSON.parse(v).id)).toEqual([4, 5, 6]);
 
     const second = await iterator.next();

@@ -30,7 +30,12 @@ describe('readScheduleConfig', () => {
     });
     expect(problems).toEqual([]);
     expect(config).toEqual({
-      source: { kind: 's3', bucket: 'exports.example-1', prefix: 'daily/orders/' },
+      source: {
+        kind: 's3',
+        bucket: 'exports.example-1',
+        prefix: 'daily/orders/',
+        leaseKey: 'daily/orders.kafka-bridge-lease',
+      },
       topic: 'orders',
       keyPointer: { pointer: '/order/id', tokens: ['order', 'id'] },
       batchSize: 200,
@@ -42,13 +47,38 @@ describe('readScheduleConfig', () => {
   });
 
   it.each([
-    ['s3://bucket-a', ''],
-    ['s3://bucket-a/', ''],
-    ['s3://bucket-a/exports-2026-', 'exports-2026-'],
-  ])('takes the prefix of %s as S3 matches it', (source, prefix) => {
-    const { config, problems } = readScheduleConfig({ SCHEDULE_SOURCE: source, KAFKA_TOPIC: 't' });
+    ['s3://bucket-a', '', '.kafka-bridge-lease'],
+    ['s3://bucket-a/', '', '.kafka-bridge-lease'],
+    ['s3://bucket-a/exports-2026-', 'exports-2026-', 'exports-2026-.kafka-bridge-lease'],
+    ['s3://bucket-a/in/daily/', 'in/daily/', 'in/daily.kafka-bridge-lease'],
+  ])(
+    'takes the prefix of %s as S3 matches it, and puts the run lease beside it',
+    (source, prefix, leaseKey) => {
+      const { config, problems } = readScheduleConfig({ SCHEDULE_SOURCE: source, KAFKA_TOPIC: 't' });
+      expect(problems).toEqual([]);
+      expect(config.source).toEqual({ kind: 's3', bucket: 'bucket-a', prefix, leaseKey });
+    },
+  );
+
+  it('takes the run lease key from SCHEDULE_LEASE_KEY', () => {
+    const { config, problems } = readScheduleConfig({
+      SCHEDULE_SOURCE: 's3://bucket-a/in/',
+      SCHEDULE_LEASE_KEY: 'locks/in',
+      KAFKA_TOPIC: 't',
+    });
     expect(problems).toEqual([]);
-    expect(config.source).toEqual({ kind: 's3', bucket: 'bucket-a', prefix });
+    expect(config.source).toMatchObject({ leaseKey: 'locks/in' });
+  });
+
+  it('refuses a SCHEDULE_LEASE_KEY that is no S3 key', () => {
+    const { problems } = readScheduleConfig({
+      SCHEDULE_SOURCE: 's3://bucket-a/in/',
+      SCHEDULE_LEASE_KEY: '/locks/in',
+      KAFKA_TOPIC: 't',
+    });
+    expect(problems).toEqual([
+      'SCHEDULE_LEASE_KEY "/locks/in" is not an S3 key (1-1024 bytes, not starting with /)',
+    ]);
   });
 
   it('accepts INPUT in any case', () => {
