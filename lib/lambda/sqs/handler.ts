@@ -69,9 +69,10 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
         await warmWriter.write(batch, context, { stopPartitionOnFailure: fifo });
         break;
       } catch (error) {
-        if (error instanceof MessageTooLargeError) {
+        const at = error instanceof MessageTooLargeError ? batch.indexOf(error.tooLarge) : -1;
+        if (error instanceof MessageTooLargeError && at >= 0) {
           // The Writer refuses the whole call before sending anything; only this record fails.
-          const tooLarge = pending[batch.indexOf(error.tooLarge)] as number;
+          const tooLarge = pending[at] as number;
           fail(indexOf[tooLarge] as number);
           logger.warn('record is larger than KAFKA_BATCH_BYTES; handing it back', {
             messageId: records[indexOf[tooLarge] as number]?.messageId,
