@@ -69,7 +69,10 @@ export class WarmWriter {
       return await this.writeOnce(messages, context, options);
     } catch (error) {
       if (!isAuthenticationFailure(error) || !this.refreshCredentials()) throw error;
-      this.options.logger?.warn('kafka authentication failed; fetching the secret again', {});
+      // The broker's own words (never the credentials): kafkajs' lines are only at DEBUG.
+      this.options.logger?.warn('kafka authentication failed; fetching the secret again', {
+        error: error instanceof Error ? error.message : String(error),
+      });
       if (!(error instanceof WriteErrors)) return await this.writeOnce(messages, context, options);
       return await this.rewriteFailed(messages, error, context, options);
     }
