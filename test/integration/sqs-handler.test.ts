@@ -6,6 +6,7 @@ import { WarmWriter } from '../../lib/lambda/warm-writer.ts';
 import { useDedicatedCluster } from '../support/dedicated-cluster.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/sqs-events.ts';
+import { sqsHandlerOn } from '../support/sqs-handler.ts';
 import { countRecords, createTopic } from '../support/topics.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -13,12 +14,8 @@ const brokers = inject('kafkaBrokers');
 // Handlers built without a WarmWriter share the container's; each test starts from none.
 afterEach(clearContainerWarmWriter);
 
-function handlerFor(topic: string, extraEnv: Record<string, string> = {}) {
-  const env = { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic, ...extraEnv };
-  const { config } = readKafkaConfig(env);
-  const warmWriter = new WarmWriter({ config });
-  return { handler: createSqsHandler({ env, warmWriter }), warmWriter };
-}
+const handlerFor = (topic: string, extraEnv: Record<string, string> = {}) =>
+  sqsHandlerOn(brokers, topic, extraEnv);
 
 describe('SQS bridge on a real broker', () => {
   it('hands back exactly the poisoned record and writes the rest', async () => {

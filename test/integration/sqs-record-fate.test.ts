@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { readKafkaConfig } from '../../lib/config/kafka-config.ts';
 import { clearContainerWarmWriter } from '../../lib/lambda/container.ts';
-import { createSqsHandler } from '../../lib/lambda/sqs/handler.ts';
-import { WarmWriter } from '../../lib/lambda/warm-writer.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/sqs-events.ts';
+import { sqsHandlerOn } from '../support/sqs-handler.ts';
 import { createTopic } from '../support/topics.ts';
 
 // Issue 10, points 1 and 2: only the record that fails may come back, and on a FIFO queue nothing
@@ -13,12 +11,8 @@ const brokers = inject('kafkaBrokers');
 
 afterEach(clearContainerWarmWriter);
 
-function handlerFor(topic: string, extraEnv: Record<string, string> = {}) {
-  const env = { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic, ...extraEnv };
-  const { config } = readKafkaConfig(env);
-  const warmWriter = new WarmWriter({ config });
-  return { handler: createSqsHandler({ env, warmWriter }), warmWriter };
-}
+const handlerFor = (topic: string, extraEnv: Record<string, string> = {}) =>
+  sqsHandlerOn(brokers, topic, extraEnv);
 
 const valuesOf = async (topic: string, count: number) =>
   (await consumeWithKcat(brokers, topic, { count, atLeast: true })).map((r) => r.value?.toString());

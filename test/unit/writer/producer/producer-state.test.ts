@@ -149,6 +149,19 @@ describe('ProducerState', () => {
     expect(state.startAttempt(next).epoch).toBe(1);
   });
 
+  it('asks for a new producer id instead of bumping past the highest epoch', () => {
+    const state = new ProducerState(true);
+    state.adoptProducerId({ producerId: 7n, epoch: 32_767 });
+    const inDoubt = batchOf(1);
+    state.startAttempt(inDoubt);
+    state.failed(inDoubt, { mayBeWritten: true });
+    state.abandon(inDoubt);
+
+    expect(state.canStart(batchOf(1))).toBe('needs-producer-id');
+    state.adoptProducerId({ producerId: 8n, epoch: 0 });
+    expect(state.startAttempt(batchOf(1))).toEqual({ producerId: 8n, epoch: 0, firstSequence: 0 });
+  });
+
   it('wraps sequences to 0 after INT32_MAX, as the broker does', () => {
     expect(nextSequence(2 ** 31 - 2, 1)).toBe(2 ** 31 - 1);
     expect(nextSequence(2 ** 31 - 1, 1)).toBe(0);
