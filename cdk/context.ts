@@ -1,7 +1,9 @@
 import type { ExternalKafkaAuth } from './constructs/external-kafka.ts';
 import { BrokerMode } from './constructs/kafka-broker.ts';
 import type { MskAuthMethod } from './constructs/msk-provisioned.ts';
-import type { BridgeStackProps, BrokerAccessProps, WebhookSignature } from './stacks/bridge-stack.ts';
+import type { BridgeTriggers, BrokerAccessProps } from './kafka-lambda-bridge.ts';
+import type { BridgeStackProps } from './stacks/bridge-stack.ts';
+import type { WebhookSignature } from './triggers/webhook-to-kafka.ts';
 
 /** Reads one context value (`-c key=value` or cdk.json's "context"). */
 export type ContextReader = (key: string) => unknown;
@@ -34,6 +36,12 @@ const SIGNATURES: readonly WebhookSignature[] = [
 ];
 const EXTERNAL_AUTHS: readonly ExternalKafkaAuth[] = ['none', 'plain', 'scram-sha-256', 'scram-sha-512'];
 const ACKS = ['all', 'one', 'none'] as const;
+const TRIGGERS = [
+  'webhook',
+  'sqs',
+  'eventBridge',
+  'schedule',
+] as const satisfies readonly (keyof BridgeTriggers)[];
 const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
 /** The stack's id and props, from context. */
@@ -162,12 +170,31 @@ export function bridgeContext(read: ContextReader): BridgeContext {
     eventBridgeTopics = routes as Record<string, string>;
   }
 
+  // The construct refuses these too, in its own prop names; here they read as the keys given.
+  const signature = oneOf('webhookSignature', SIGNATURES);
+  const webhookSecretArn = text('webhookSecretArn');
+  if (signature && signature !== 'none' && signature !== 'hmac-sha256' && !webhookSecretArn)
+    problems.push(`webhookSignature ${signature} needs webhookSecretArn (the sender issues that key)`);
+  if (signature === 'none' && webhookSecretArn)
+    problems.push('webhookSecretArn is set but webhookSignature is none; choose the scheme');
+
+  let triggers: BridgeTriggers | undefined;
+  const triggerNames = list('triggers');
+  if (triggerNames !== undefined) {
+    for (const name of triggerNames) {
+      if (!(TRIGGERS as readonly string[]).includes(name))
+        problems.push(`triggers entries must be ${TRIGGERS.join(', ')}, got "${name}"`);
+    }
+    triggers = Object.fromEntries(TRIGGERS.map((name) => [name, triggerNames.includes(name)]));
+  }
+
   const props: BridgeStackProps = {
     broker,
+    triggers,
     topic: text('topic'),
     webhookTopics: list('webhookTopics'),
-    webhookSignature: oneOf('webhookSignature', SIGNATURES),
-    webhookSecretArn: text('webhookSecretArn'),
+    webhookSignature: signature,
+    webhookSecretArn,
     webhookKey: text('webhookKey'),
     sqsFifo: flag('sqsFifo'),
     sqsKey: text('sqsKey'),

@@ -1,5 +1,6 @@
 /**
- * kafka-lambda-bridge: the public API, listed by name.
+ * kafka-lambda-bridge: the Writer's public API, listed by name. The Lambda layer is
+ * `kafka-lambda-bridge/lambda` (lib/lambda/index.ts), the CDK constructs `kafka-lambda-bridge/cdk`.
  */
 export type { Balancer } from './balancers/balancer.ts';
 export {
@@ -11,35 +12,6 @@ export {
   ReferenceHash,
   RoundRobin,
 } from './balancers/index.ts';
-// The Lambda layer: handler factories (each functions/<name> is one of these), the container's
-// warm Writer, configuration readers and the pure mappings they use.
-export { ConfigError } from './config/errors.ts';
-export { type EventBridgeConfig, readEventBridgeConfig } from './config/eventbridge-config.ts';
-export { type KafkaConfig, readKafkaConfig } from './config/kafka-config.ts';
-export { readScheduleConfig, type ScheduleConfig } from './config/schedule-config.ts';
-export { readSqsConfig, type SqsConfig } from './config/sqs-config.ts';
-export { readWebhookConfig, type WebhookConfig, WebhookSignatureScheme } from './config/webhook-config.ts';
-export { clearContainerWarmWriter, containerWarmWriter } from './lambda/container.ts';
-export { createEventBridgeHandler, type EventBridgeHandlerOptions } from './lambda/eventbridge/handler.ts';
-export { createObservability, METRICS, type Observability } from './lambda/observability.ts';
-export type { BatchSource, SourceBatch } from './lambda/scheduled/batch-source.ts';
-export { InvalidScheduleInputError, ScheduledSourceError } from './lambda/scheduled/errors.ts';
-export {
-  createScheduledHandler,
-  type ScheduledHandlerOptions,
-  type ScheduledRunSummary,
-} from './lambda/scheduled/handler.ts';
-export { createInputSource } from './lambda/scheduled/input-source.ts';
-export { S3NdjsonSource, type S3NdjsonSourceOptions } from './lambda/scheduled/s3-ndjson-source.ts';
-export { createSqsHandler, type SqsHandlerOptions } from './lambda/sqs/handler.ts';
-export { batchItemFailures } from './lambda/sqs/partial-batch.ts';
-export { type InvocationContext, WarmWriter, type WarmWriterOptions } from './lambda/warm-writer.ts';
-export { createWebhookHandler, type WebhookHandlerOptions } from './lambda/webhook/handler.ts';
-export { verifySignature } from './lambda/webhook/signatures.ts';
-export { MappingError } from './mapping/errors.ts';
-export { type BridgeEvent, eventBridgeEventToMessage } from './mapping/eventbridge.ts';
-export { sqsRecordToMessage } from './mapping/sqs.ts';
-export { WebhookRequestError } from './mapping/webhook.ts';
 export { Compression } from './writer/codecs/compression.ts';
 export type { OauthBearerToken, SaslOptions, TlsOptions, WriterLogger } from './writer/connection-options.ts';
 export {

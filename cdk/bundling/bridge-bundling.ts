@@ -1,17 +1,18 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { type BuildFailure, buildSync, type Metafile } from 'esbuild';
-import { PROJECT_ROOT } from '../paths.ts';
+import { PROJECT_ROOT, SOURCE_EXTENSION } from '../paths.ts';
 
 /** Lets CommonJS dependencies (kafkajs) call `require` for Node built-ins inside an ES module bundle. */
 const REQUIRE_SHIM =
   "import { createRequire as __bridgeCreateRequire } from 'node:module'; const require = __bridgeCreateRequire(import.meta.url);";
 
-const STUBS = join(PROJECT_ROOT, 'cdk', 'bundling');
+/** A module of cdk/bundling/ that stands in for a dependency, as source here or built in dist/. */
+const stub = (name: string) => join(PROJECT_ROOT, 'cdk', 'bundling', `${name}${SOURCE_EXTENSION}`);
 
 /** What `buildBridgeBundle` builds. */
 export interface BridgeBundleOptions {
-  /** The handler's module, functions/<trigger>/index.ts (exports `handler`). */
+  /** The handler's module, functions/<trigger>/index.ts or .js (exports `handler`). */
   readonly entry: string;
   /** The directory to write; emptied first. */
   readonly outdir: string;
@@ -92,10 +93,10 @@ export function buildBridgeBundle(options: BridgeBundleOptions): BridgeBundle {
       // In every output file: each chunk is a module of its own and needs its own `require`.
       banner: { js: REQUIRE_SHIM },
       alias: {
-        '@bokuweb/zstd-wasm': join(STUBS, 'zstd-wasm-stub.ts'),
+        '@bokuweb/zstd-wasm': stub('zstd-wasm-stub'),
         ...(withIamSigner
-          ? { '@aws-crypto/sha256-js': join(STUBS, 'sha256-node.ts') }
-          : { 'aws-msk-iam-sasl-signer-js': join(STUBS, 'msk-iam-signer-stub.ts') }),
+          ? { '@aws-crypto/sha256-js': stub('sha256-node') }
+          : { 'aws-msk-iam-sasl-signer-js': stub('msk-iam-signer-stub') }),
       },
       metafile: true,
       logLevel: 'silent',

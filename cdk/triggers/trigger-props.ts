@@ -1,0 +1,42 @@
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { KafkaClientSettings } from '../constructs/bridge-function.ts';
+import type { KafkaBroker, ProduceGrant } from '../constructs/kafka-broker.ts';
+
+/** What every trigger construct needs: the cluster and how its function writes to it. */
+export interface TriggerToKafkaProps {
+  /** The Kafka cluster: ExternalKafka, MskProvisionedBroker or MskServerlessBroker. */
+  readonly broker: KafkaBroker;
+  /** @default acks all, no compression, the library's balancer */
+  readonly kafka?: KafkaClientSettings;
+  /**
+   * Idempotent producers (MSK IAM: WriteDataIdempotently): within a Writer's life a retry never
+   * duplicates. Needs acks all.
+   * @default true when `kafka.acks` is 'all' (the default), else false
+   */
+  readonly idempotent?: boolean;
+  /** The function creates missing topics (MSK IAM: CreateTopic). @default false */
+  readonly allowAutoTopicCreation?: boolean;
+  /** Retention of the function's log group. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Memory of the function in MB. @default 512 */
+  readonly memorySize?: number;
+}
+
+/** The produce grant of a trigger's function: its topics, with the shared producer settings. */
+export function produceGrant(props: TriggerToKafkaProps, topics: readonly string[]): ProduceGrant {
+  return {
+    topics: [...new Set(topics)],
+    idempotent: props.idempotent ?? (props.kafka?.acks ?? 'all') === 'all',
+    allowAutoTopicCreation: props.allowAutoTopicCreation ?? false,
+  };
+}
+
+/** The BridgeFunction props every trigger passes on unchanged. */
+export function functionSettings(props: TriggerToKafkaProps) {
+  return {
+    broker: props.broker,
+    kafka: props.kafka,
+    logRetention: props.logRetention,
+    memorySize: props.memorySize,
+  };
+}

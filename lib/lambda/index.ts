@@ -1,0 +1,31 @@
+/**
+ * kafka-lambda-bridge/lambda: handler factories (each functions/<name> is one of these), the
+ * container's warm Writer, configuration readers, the pure mappings and the batch sources.
+ */
+export { ConfigError } from '../config/errors.ts';
+export { type EventBridgeConfig, readEventBridgeConfig } from '../config/eventbridge-config.ts';
+export { type KafkaConfig, readKafkaConfig } from '../config/kafka-config.ts';
+export { readScheduleConfig, type ScheduleConfig } from '../config/schedule-config.ts';
+export { readSqsConfig, type SqsConfig } from '../config/sqs-config.ts';
+export { readWebhookConfig, type WebhookConfig, WebhookSignatureScheme } from '../config/webhook-config.ts';
+export { MappingError } from '../mapping/errors.ts';
+export { type BridgeEvent, eventBridgeEventToMessage } from '../mapping/eventbridge.ts';
+export { sqsRecordToMessage } from '../mapping/sqs.ts';
+export { WebhookRequestError } from '../mapping/webhook.ts';
+export { clearContainerWarmWriter, containerWarmWriter } from './container.ts';
+export { createEventBridgeHandler, type EventBridgeHandlerOptions } from './eventbridge/handler.ts';
+export { createObservability, METRICS, type Observability } from './observability.ts';
+export type { BatchSource, SourceBatch } from './scheduled/batch-source.ts';
+export { InvalidScheduleInputError, ScheduledSourceError } from './scheduled/errors.ts';
+export {
+  createScheduledHandler,
+  type ScheduledHandlerOptions,
+  type ScheduledRunSummary,
+} from './scheduled/handler.ts';
+export { createInputSource } from './scheduled/input-source.ts';
+export { S3NdjsonSource, type S3NdjsonSourceOptions } from './scheduled/s3-ndjson-source.ts';
+export { createSqsHandler, type SqsHandlerOptions } from './sqs/handler.ts';
+export { batchItemFailures } from './sqs/partial-batch.ts';
+export { type InvocationContext, WarmWriter, type WarmWriterOptions } from './warm-writer.ts';
+export { createWebhookHandler, type WebhookHandlerOptions } from './webhook/handler.ts';
+export { verifySignature } from './webhook/signatures.ts';

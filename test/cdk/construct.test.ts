@@ -1,0 +1,119 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ExternalKafka, KafkaLambdaBridge, SqsToKafka } from '../../cdk/index.ts';
+import { EXTERNAL_SECRET_ARN, templateOf } from './support.ts';
+
+/** A user's own app and stack; bundling skipped, the template is what is asserted. */
+function userStack(): Stack {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return new Stack(app, 'UserStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+}
+
+const EXTERNAL = {
+  mode: 'external',
+  bootstrapServers: 'b1.example.com:9096,b2.example.com:9096',
+  secretArn: EXTERNAL_SECRET_ARN,
+} as const;
+
+describe('KafkaLambdaBridge in a user stack', () => {
+  it('deploys every trigger by default, named under the id the user gave', () => {
+    const stack = userStack();
+    const bridge = new KafkaLambdaBridge(stack, 'Bridge', { broker: EXTERNAL });
+    const template = Template.fromStack(stack);
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
+    for (const prefix of [
+      'BridgeWebhookFunction',
+      'BridgeSqsFunction',
+      'BridgeEventBridgeFunction',
+      'BridgeScheduledFunction',
+    ]) {
+      expect(functions.filter((id) => id.startsWith(prefix))).toHaveLength(1);
+    }
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          KAFKA_BROKERS: EXTERNAL.bootstrapServers,
+          KAFKA_SECRET_ARN: EXTERNAL_SECRET_ARN,
+        }),
+      },
+    });
+    expect(bridge.webhook?.api.webhookUrl).toBeDefined();
+    expect(Object.keys(bridge.alarms.alarms).length).toBeGreaterThan(0);
+  });
+
+  it('deploys only the chosen triggers, with alarms for those alone', () => {
+    const stack = userStack();
+    const bridge = new KafkaLambdaBridge(stack, 'Bridge', {
+      broker: EXTERNAL,
+      triggers: { webhook: false, sqs: true, eventBridge: false, schedule: false },
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(bridge.webhook).toBeUndefined();
+    expect(bridge.sqs).toBeDefined();
+    const alarms = Object.keys(bridge.alarms.alarms);
+    expect(alarms.length).toBeGreaterThan(0);
+    expect(alarms.filter((name) => !name.toLowerCase().includes('sqs'))).toEqual([]);
+  });
+
+  it('refuses a bridge with every trigger left out', () => {
+    expect(
+      () =>
+        new KafkaLambdaBridge(userStack(), 'Bridge', {
+          broker: EXTERNAL,
+          triggers: { webhook: false, sqs: false, eventBridge: false, schedule: false },
+        }),
+    ).toThrow(/leaves every trigger out/);
+  });
+});
+
+describe('a trigger construct alone', () => {
+  it('bridges one queue to one topic with a broker construct of its own', () => {
+    const stack = userStack();
+    const broker = new ExternalKafka(stack, 'Kafka', {
+      bootstrapServers: EXTERNAL.bootstrapServers,
+      secretArn: EXTERNAL_SECRET_ARN,
+    });
+    const orders = new SqsToKafka(stack, 'Orders', { broker, topic: 'orders', fifo: true });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ KAFKA_TOPIC: 'orders', KAFKA_IDEMPOTENT: 'true' }) },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(orders.bridge.queue.fifo).toBe(true);
+    expect(orders.bridge.deadLetterQueue).toBeDefined();
+  });
+});
+
+describe('the triggers context key', () => {
+  it('leaves out what it does not name, outputs included', () => {
+    const template = templateOf({
+      brokerMode: 'external',
+      bootstrapServers: EXTERNAL.bootstrapServers,
+      secretArn: EXTERNAL_SECRET_ARN,
+      triggers: 'webhook,schedule',
+    });
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 1); // the schedule's dead-letter queue
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(expect.arrayContaining(['WebhookUrl', 'ScheduleName']));
+    expect(outputs).not.toContain('QueueUrl');
+    expect(outputs).not.toContain('EventBusName');
+  });
+
+  it('names an unknown trigger', () => {
+    expect(() => templateOf({ triggers: 'webhook,kinesis' })).toThrow(
+      /triggers entries must be webhook, sqs, eventBridge, schedule, got "kinesis"/,
+    );
+  });
+});
