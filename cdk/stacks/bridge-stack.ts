@@ -1,9 +1,10 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { BrokerMode } from '../constructs/kafka-broker.ts';
 import { MskProvisionedBroker } from '../constructs/msk-provisioned.ts';
 import { MskServerlessBroker } from '../constructs/msk-serverless.ts';
 import { KafkaLambdaBridge, type KafkaLambdaBridgeProps } from '../kafka-lambda-bridge.ts';
+import { legacyPath, logicalIdOfPath } from './legacy-logical-ids.ts';
 
 /** Props of the BridgeStack: the construct's, as a stack. */
 export interface BridgeStackProps extends StackProps, KafkaLambdaBridgeProps {}
@@ -56,5 +57,16 @@ export class BridgeStack extends Stack {
     if (broker.secret && broker.mode !== BrokerMode.External) {
       new CfnOutput(this, 'ScramSecretArn', { value: broker.secret.secretArn });
     }
+  }
+
+  /**
+   * Stacks deployed from 0.1 keep every stateful resource: elements of the trigger constructs get
+   * the logical ids of the flat layout they had then (legacy-logical-ids.ts).
+   */
+  protected override allocateLogicalId(element: CfnElement): string {
+    const scopes = element.node.scopes;
+    const path = scopes.slice(scopes.indexOf(this) + 1).map((scope) => scope.node.id);
+    const legacy = legacyPath(path);
+    return legacy ? logicalIdOfPath(legacy) : super.allocateLogicalId(element);
   }
 }
