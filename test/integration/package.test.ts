@@ -97,6 +97,16 @@ describe('the npm package, installed into a project outside the repo', () => {
     ]);
   });
 
+  it('is loaded by CommonJS callers with require (require(esm), Node 22.12+)', async () => {
+    const script = [
+      "const { Writer, RequiredAcks } = require('kafka-lambda-bridge');",
+      "const { createSqsHandler } = require('kafka-lambda-bridge/lambda');",
+      'console.log(typeof Writer, RequiredAcks.All, typeof createSqsHandler);',
+    ].join('\n');
+    const { stdout } = await run(process.execPath, ['--no-warnings', '-e', script], { cwd: scratch });
+    expect(stdout.trim()).toBe('function -1 function');
+  });
+
   it("type-checks a user's TypeScript against the published .d.ts", async () => {
     const tsc = join(scratch, 'node_modules', 'typescript', 'bin', 'tsc');
     const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: scratch }).then(
