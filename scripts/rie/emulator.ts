@@ -1,0 +1,236 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, Socket } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PROJECT_ROOT } from '../kafka/paths.ts';
+import { ensureRie } from './install.ts';
+
+/** aws-lambda-ric: the Node.js runtime interface client Lambda's own images run (native client prebuilt). */
+const RIC_ENTRY = join(PROJECT_ROOT, 'node_modules', 'aws-lambda-ric', 'index.mjs');
+
+/** One function as Lambda would run it. */
+export interface LambdaEmulatorOptions {
+  /** `AWS_LAMBDA_FUNCTION_NAME`. */
+  readonly name: string;
+  /** The deployment package's directory (`LAMBDA_TASK_ROOT`), e.g. a `buildBridgeBundle` outdir. */
+  readonly codeDir: string;
+  /** @default 'index.handler' */
+  readonly handler?: string;
+  /** The function's configuration, as the stack would set it. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The emulator ends an invocation that runs longer, killing the runtime, as Lambda does. */
+  readonly timeoutSeconds: number;
+  /** @default 512 */
+  readonly memoryMb?: number;
+  /** Each line the emulator and the function print. @default kept for `output()` only */
+  readonly onLine?: (line: string) => void;
+}
+
+/** What one invocation came to. */
+export type InvokeResult =
+  | { readonly kind: 'result'; readonly payload: unknown }
+  /** The handler threw or rejected; Lambda reports its error. */
+  | { readonly kind: 'error'; readonly errorType: string; readonly errorMessage: string }
+  /** The runtime was ended before answering: timed out, or the process died. */
+  | { readonly kind: 'ended'; readonly detail: string };
+
+/** An invocation that did not return a result, thrown by `LambdaEmulator.handler`. */
+export class FunctionFailedError extends Error {
+  constructor(
+    readonly functionName: string,
+    readonly result: Exclude<InvokeResult, { kind: 'result' }>,
+  ) {
+    super(
+      result.kind === 'error'
+        ? `${functionName} failed: ${result.errorType}: ${result.errorMessage}`
+        : `${functionName} was ended before it answered${result.detail ? `: ${result.detail}` : ' (timeout or crash)'}`,
+    );
+    this.name = 'FunctionFailedError';
+  }
+}
+
+/**
+ * A function run under the AWS Lambda Runtime Interface Emulator (aws-lambda-rie) with
+ * aws-lambda-ric, the way Lambda runs a `nodejs22.x` function: the runtime process starts on the
+ * first invocation, stays warm between invocations, one invocation at a time, and is killed and
+ * started afresh after a timeout. Invoked over RIE's HTTP API
+ * (`POST /2015-03-31/functions/function/invocations`), on 127.0.0.1 only.
+ */
+export class LambdaEmulator {
+  private readonly lines: string[] = [];
+
+  private constructor(
+    readonly name: string,
+    private readonly process: ChildProcess,
+    /** RIE's invoke endpoint. */
+    readonly invokeUrl: string,
+  ) {}
+
+  static async start(options: LambdaEmulatorOptions): Promise<LambdaEmulator> {
+    if (!existsSync(RIC_ENTRY)) {
+      throw new Error(`aws-lambda-ric is not installed (${RIC_ENTRY} is missing): run npm ci`);
+    }
+    if (!existsSync(join(options.codeDir, 'index.mjs'))) {
+      throw new Error(`${options.codeDir} holds no index.mjs: build the function's bundle first`);
+    }
+    const rie = await ensureRie();
+    const [apiPort, runtimeApiPort] = [await freePort(), await freePort()];
+    const child = spawn(
+      rie,
+      [
+        '--runtime-interface-emulator-address',
+        `127.0.0.1:${apiPort}`,
+        '--runtime-api-address',
+        `127.0.0.1:${runtimeApiPort}`,
+        // The runtime: the Node.js 22 running this script (npm puts the `node` devDependency first).
+        process.execPath,
+        RIC_ENTRY,
+        options.handler ?? 'index.handler',
+      ],
+      {
+        cwd: options.codeDir,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          AWS_REGION: 'us-east-1',
+          ...options.environment,
+          LAMBDA_TASK_ROOT: options.codeDir,
+          AWS_LAMBDA_FUNCTION_NAME: options.name,
+          AWS_LAMBDA_FUNCTION_TIMEOUT: String(options.timeoutSeconds),
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? 512),
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const emulator = new LambdaEmulator(
+      options.name,
+      child,
+      `http://127.0.0.1:${apiPort}/2015-03-31/functions/function/invocations`,
+    );
+    emulator.collect(child, options.onLine);
+    await emulator.waitUntilListening(apiPort);
+    return emulator;
+  }
+
+  /** Invokes the function once with `event` and waits for the outcome. */
+  async invoke(event: unknown): Promise<InvokeResult> {
+    const response = await fetch(this.invokeUrl, { method: 'POST', body: JSON.stringify(event) });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${this.name}: the emulator answered ${response.status}: ${text}`);
+    // RIE answers 200 when it ended the runtime too: with an empty body, or a plain-text reason
+    // ("Task timed out after 3.00 seconds") when the runtime was still starting.
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      return { kind: 'ended', detail: text.trim() };
+    }
+    if (isErrorPayload(payload)) {
+      return { kind: 'error', errorType: payload.errorType, errorMessage: payload.errorMessage };
+    }
+    return { kind: 'result', payload };
+  }
+
+  /**
+   * The function as a local handler for the stand-ins of its trigger (HTTP gateway, SQS poller,
+   * schedule): resolves with its result, rejects with FunctionFailedError as Lambda's caller sees
+   * a failed invocation. The context argument is ignored: the runtime makes its own.
+   */
+  handler<Result>(): (event: unknown, context?: unknown) => Promise<Result> {
+    return async (event) => {
+      const result = await this.invoke(event);
+      if (result.kind !== 'result') throw new FunctionFailedError(this.name, result);
+      return result.payload as Result;
+    };
+  }
+
+  /** Process ids of the runtime (the Node.js process RIE started), empty while none runs. */
+  async runtimePids(): Promise<number[]> {
+    const pid = this.process.pid;
+    if (pid === undefined) return [];
+    const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+    return children
+      .split(' ')
+      .filter((s) => s.trim() !== '')
+      .map(Number);
+  }
+
+  /** Everything the emulator and the function printed so far. */
+  output(): string {
+    return this.lines.join('\n');
+  }
+
+  async stop(): Promise<void> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.process.once('exit', resolve));
+    this.process.kill('SIGTERM');
+    const stopped = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]);
+    if (!stopped) {
+      this.process.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  private collect(child: ChildProcess, onLine: ((line: string) => void) | undefined): void {
+    for (const stream of [child.stdout, child.stderr]) {
+      let pending = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        const parts = (pending + chunk).split('\n');
+        pending = parts.pop() ?? '';
+        for (const line of parts) {
+          this.lines.push(line);
+          onLine?.(line);
+        }
+      });
+    }
+  }
+
+  private async waitUntilListening(port: number): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (this.process.exitCode !== null) break;
+      if (await canConnect(port)) return;
+      await sleep(50);
+    }
+    await this.stop();
+    throw new Error(`aws-lambda-rie for ${this.name} did not start listening on ${port}:\n${this.output()}`);
+  }
+}
+
+function isErrorPayload(payload: unknown): payload is { errorType: string; errorMessage: string } {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return false;
+  const keys = Object.keys(payload);
+  const { errorType, errorMessage } = payload as Record<string, unknown>;
+  return (
+    typeof errorType === 'string' &&
+    typeof errorMessage === 'string' &&
+    keys.every((key) => key === 'errorType' || key === 'errorMessage' || key === 'trace')
+  );
+}
+
+/** A port free on 127.0.0.1 now (the OS's pick). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}
