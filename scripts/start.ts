@@ -1,25 +1,30 @@
 /**
  * `npm start`: the whole system on this machine. A real three-broker Kafka (127.0.0.1:9092-9094),
- * moto for SQS/S3/Secrets Manager, and the four handlers wired to local stand-ins for their
- * triggers: an HTTP API in front of the webhook function, a queue (with a DLQ) polled into the SQS
- * function, and a schedule ticking the scheduled function over an S3 prefix of NDJSON objects.
+ * moto for SQS/S3/Secrets Manager, and the functions as deployed — the bundles the CDK uploads,
+ * each run by its own Lambda Runtime Interface Emulator with aws-lambda-ric — wired to local
+ * stand-ins for their triggers: an HTTP API in front of the webhook function, a queue (with a
+ * DLQ) polled into the SQS function, and a schedule ticking the scheduled function over an S3
+ * prefix of NDJSON objects; the EventBridge function takes events on its emulator's invoke URL.
  * Prints where to send events and how to watch topics; Ctrl-C stops everything.
  */
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Kafka, logLevel } from 'kafkajs';
-import { createScheduledHandler } from '../lib/lambda/scheduled/handler.ts';
-import { createSqsHandler } from '../lib/lambda/sqs/handler.ts';
-import { createWebhookHandler } from '../lib/lambda/webhook/handler.ts';
 import { LocalKafkaCluster } from './kafka/broker.ts';
 import { LocalHttpGateway } from './local/http-gateway.ts';
-import { createLambdaContext } from './local/lambda-context.ts';
 import { SqsPoller } from './local/sqs-poller.ts';
 import { createQueueWithDlq } from './moto/queues.ts';
 import { awsEnvFor, LocalMoto } from './moto/server.ts';
+import { startLocalFunctions } from './rie/local-functions.ts';
 
-const PORTS = { http: 3000, moto: 5000 };
-const TOPICS = { webhooks: 'webhooks', orders: 'orders', sqs: 'sqs-bridge', scheduled: 'scheduled' };
+const PORTS = { http: 3000, eventbridge: 3001, moto: 5000 };
+const TOPICS = {
+  webhooks: 'webhooks',
+  orders: 'orders',
+  sqs: 'sqs-bridge',
+  events: 'events',
+  scheduled: 'scheduled',
+};
 const SCHEDULE_EVERY_MS = 30_000;
 const WEBHOOK_SECRET = 'local-webhook-secret';
 
@@ -29,8 +34,6 @@ const [cluster, moto] = await Promise.all([
   LocalMoto.start({ port: PORTS.moto }),
 ]);
 Object.assign(process.env, awsEnvFor(moto.endpoint));
-// Local runs print structured logs for warnings and errors only.
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
 const brokers = cluster.brokers.join(',');
 const admin = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
@@ -57,45 +60,41 @@ await s3.send(
   }),
 );
 
-const kafkaEnv = { KAFKA_BROKERS: brokers };
-const webhook = createWebhookHandler({
-  env: {
-    ...process.env,
-    ...kafkaEnv,
-    WEBHOOK_TOPICS: `${TOPICS.webhooks},${TOPICS.orders}`,
-    WEBHOOK_SIGNATURE: 'hmac-sha256',
-    WEBHOOK_SECRET,
+console.log('Building the functions and starting one Lambda Runtime Interface Emulator each...');
+const functions = await startLocalFunctions(
+  {
+    common: { ...awsEnvFor(moto.endpoint), KAFKA_BROKERS: brokers, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    webhook: {
+      WEBHOOK_TOPICS: `${TOPICS.webhooks},${TOPICS.orders}`,
+      WEBHOOK_SIGNATURE: 'hmac-sha256',
+      WEBHOOK_SECRET,
+    },
+    sqs: { KAFKA_TOPIC: TOPICS.sqs },
+    eventbridge: { KAFKA_TOPIC: TOPICS.events },
+    scheduled: { KAFKA_TOPIC: TOPICS.scheduled, SCHEDULE_SOURCE: 's3://bridge-batches/incoming/' },
   },
-});
-const sqsHandler = createSqsHandler({ env: { ...process.env, ...kafkaEnv, KAFKA_TOPIC: TOPICS.sqs } });
-const scheduled = createScheduledHandler({
-  env: {
-    ...process.env,
-    ...kafkaEnv,
-    KAFKA_TOPIC: TOPICS.scheduled,
-    SCHEDULE_SOURCE: 's3://bridge-batches/incoming/',
-  },
-});
+  { eventbridge: PORTS.eventbridge },
+);
 
-const gateway = await LocalHttpGateway.start({ port: PORTS.http, handler: webhook });
+const gateway = await LocalHttpGateway.start({ port: PORTS.http, handler: functions.webhook.handler() });
 const poller = new SqsPoller({
   sqs,
   queueUrl,
-  handler: sqsHandler,
+  handler: functions.sqs.handler(),
   batchSize: 100,
   maxBatchingWindowMs: 1000,
-  functionTimeoutMs: 10_000,
+  // The emulator ends the function at its own timeout first; this only bounds a hung emulator.
+  functionTimeoutMs: 120_000,
   waitTimeSeconds: 5,
 });
 void poller.start();
 
 async function tick(): Promise<void> {
-  const context = createLambdaContext({ functionName: 'scheduled', timeoutMs: 20_000 });
   try {
-    const summary = await scheduled(
-      { 'detail-type': 'Scheduled Event', source: 'aws.events' } as never,
-      context,
-    );
+    const summary = await functions.scheduled.handler<{ published: number }>()({
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+    });
     if (summary.published > 0) console.log(`[schedule] published ${summary.published} messages`, summary);
   } catch (error) {
     console.error('[schedule] run failed (it will run again):', (error as Error).message);
@@ -125,6 +124,12 @@ Schedule (every ${SCHEDULE_EVERY_MS / 1000} s: NDJSON under s3://bridge-batches/
   AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${moto.endpoint} --region us-east-1 \\
     s3 cp batch.ndjson s3://bridge-batches/incoming/batch.ndjson
 
+EventBridge (functions/eventbridge -> topic ${TOPICS.events}), invoked as a rule target would:
+  curl -s -X POST ${functions.eventbridge.invokeUrl} \\
+    -d '{"version":"0","id":"e-1","detail-type":"OrderCreated","source":"shop","account":"123456789012","time":"2026-12-02T00:00:00Z","region":"us-east-1","resources":[],"detail":{"orderId":"o-1"}}'
+
+Each function runs its deployed bundle under the Lambda Runtime Interface Emulator (.cache/local-functions/).
+
 Watch a topic:
   kcat -C -b 127.0.0.1:9092 -t ${TOPICS.orders} -f '%t/%p@%o key=%k %s\\n'
 
@@ -137,6 +142,7 @@ async function stop(): Promise<void> {
   console.log('\nStopping...');
   clearInterval(ticker);
   await Promise.allSettled([poller.stop(), gateway.stop()]);
+  await functions.stop();
   await Promise.allSettled([cluster.stop(), moto.stop()]);
   process.exit(0);
 }

@@ -4,7 +4,12 @@ import { Construct } from 'constructs';
 import { BridgeFunction } from '../constructs/bridge-function.ts';
 import { EventBridgeTarget } from '../constructs/eventbridge-target.ts';
 import { FUNCTION_ENTRIES } from '../paths.ts';
-import { functionSettings, produceGrant, type TriggerToKafkaProps } from './trigger-props.ts';
+import {
+  FUNCTION_TIMEOUT_SECONDS,
+  functionSettings,
+  produceGrant,
+  type TriggerToKafkaProps,
+} from './trigger-props.ts';
 
 /** Props of EventBridgeToKafka. */
 export interface EventBridgeToKafkaProps extends TriggerToKafkaProps {
@@ -32,7 +37,7 @@ export class EventBridgeToKafka extends Construct {
       ...functionSettings(props),
       entry: FUNCTION_ENTRIES.eventbridge,
       description: 'kafka-lambda-bridge: EventBridge -> Kafka',
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.eventbridge),
       produce: produceGrant(props, [props.topic, ...Object.values(props.topics ?? {})]),
       environment: {
         KAFKA_TOPIC: props.topic,

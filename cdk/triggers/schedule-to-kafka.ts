@@ -4,7 +4,12 @@ import { Construct } from 'constructs';
 import { BridgeFunction } from '../constructs/bridge-function.ts';
 import { ScheduledPublisher, type ScheduleS3Source } from '../constructs/scheduled-publisher.ts';
 import { FUNCTION_ENTRIES } from '../paths.ts';
-import { functionSettings, produceGrant, type TriggerToKafkaProps } from './trigger-props.ts';
+import {
+  FUNCTION_TIMEOUT_SECONDS,
+  functionSettings,
+  produceGrant,
+  type TriggerToKafkaProps,
+} from './trigger-props.ts';
 
 /** Props of ScheduleToKafka. */
 export interface ScheduleToKafkaProps extends TriggerToKafkaProps {
@@ -37,8 +42,7 @@ export class ScheduleToKafka extends Construct {
       ...functionSettings(props),
       entry: FUNCTION_ENTRIES.scheduled,
       description: 'kafka-lambda-bridge: scheduled batch publishing -> Kafka',
-      // Long enough for a large NDJSON object per run; a run stops early and resumes next time.
-      timeout: Duration.minutes(5),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.scheduled),
       produce: produceGrant(props, [props.topic, ...inputTopics(props.input)]),
       environment: { KAFKA_TOPIC: props.topic },
     });

@@ -3,7 +3,12 @@ import { Construct } from 'constructs';
 import { BridgeFunction } from '../constructs/bridge-function.ts';
 import { SqsBridge } from '../constructs/sqs-bridge.ts';
 import { FUNCTION_ENTRIES } from '../paths.ts';
-import { functionSettings, produceGrant, type TriggerToKafkaProps } from './trigger-props.ts';
+import {
+  FUNCTION_TIMEOUT_SECONDS,
+  functionSettings,
+  produceGrant,
+  type TriggerToKafkaProps,
+} from './trigger-props.ts';
 
 /** Props of SqsToKafka. */
 export interface SqsToKafkaProps extends TriggerToKafkaProps {
@@ -32,7 +37,7 @@ export class SqsToKafka extends Construct {
       ...functionSettings(props),
       entry: FUNCTION_ENTRIES.sqs,
       description: 'kafka-lambda-bridge: SQS -> Kafka',
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.sqs),
       produce: produceGrant(props, [props.topic]),
       environment: {
         KAFKA_TOPIC: props.topic,

@@ -2,6 +2,13 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { KafkaClientSettings } from '../constructs/bridge-function.ts';
 import type { KafkaBroker, ProduceGrant } from '../constructs/kafka-broker.ts';
 
+/**
+ * Each function's timeout in seconds. The webhook answers within API Gateway's 30 s; the scheduled
+ * function needs long enough for a large NDJSON object per run (a run stops early and resumes).
+ * `npm start` gives its emulators the same ones.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = { webhook: 10, sqs: 60, eventbridge: 30, scheduled: 300 } as const;
+
 /** What every trigger construct needs: the cluster and how its function writes to it. */
 export interface TriggerToKafkaProps {
   /** The Kafka cluster: ExternalKafka, MskProvisionedBroker or MskServerlessBroker. */

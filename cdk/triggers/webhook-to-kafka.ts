@@ -4,7 +4,12 @@ import { BridgeFunction } from '../constructs/bridge-function.ts';
 import { WebhookApi } from '../constructs/webhook-api.ts';
 import { WebhookSigningSecret } from '../constructs/webhook-secret.ts';
 import { FUNCTION_ENTRIES } from '../paths.ts';
-import { functionSettings, produceGrant, type TriggerToKafkaProps } from './trigger-props.ts';
+import {
+  FUNCTION_TIMEOUT_SECONDS,
+  functionSettings,
+  produceGrant,
+  type TriggerToKafkaProps,
+} from './trigger-props.ts';
 
 /** `WEBHOOK_SIGNATURE` schemes. */
 export type WebhookSignature = 'none' | 'standard-webhooks' | 'github' | 'stripe' | 'hmac-sha256';
@@ -62,7 +67,7 @@ export class WebhookToKafka extends Construct {
       ...functionSettings(props),
       entry: FUNCTION_ENTRIES.webhook,
       description: 'kafka-lambda-bridge: POST /webhooks/{topic} -> Kafka',
-      timeout: Duration.seconds(10),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.webhook),
       produce: produceGrant(props, topics),
       environment: {
         WEBHOOK_TOPICS: topics.join(','),

@@ -24,6 +24,8 @@ export interface LambdaEmulatorOptions {
   readonly timeoutSeconds: number;
   /** @default 512 */
   readonly memoryMb?: number;
+  /** Port of the invoke endpoint on 127.0.0.1. @default one the OS picks */
+  readonly port?: number;
   /** Each line the emulator and the function print. @default kept for `output()` only */
   readonly onLine?: (line: string) => void;
 }
@@ -76,7 +78,7 @@ export class LambdaEmulator {
       throw new Error(`${options.codeDir} holds no index.mjs: build the function's bundle first`);
     }
     const rie = await ensureRie();
-    const [apiPort, runtimeApiPort] = [await freePort(), await freePort()];
+    const [apiPort, runtimeApiPort] = [options.port ?? (await freePort()), await freePort()];
     const child = spawn(
       rie,
       [
