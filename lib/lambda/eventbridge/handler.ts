@@ -4,9 +4,11 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type EventBridgeConfig, readEventBridgeConfig } from '../../config/eventbridge-config.ts';
 import { type BridgeEvent, eventBridgeEventToMessage } from '../../mapping/eventbridge.ts';
+import { pickTraceContext, withTraceContext } from '../../mapping/trace-context.ts';
 import type { Message } from '../../writer/message.ts';
 import type { RecordMetadata } from '../../writer/writer.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
+import { invocationTrace } from '../invocation-trace.ts';
 import { METRICS, MetricUnit } from '../observability.ts';
 
 export interface EventBridgeHandlerOptions extends HandlerOptions {
@@ -29,7 +31,8 @@ export function createEventBridgeHandler(options: EventBridgeHandlerOptions = {}
 
   async function bridge(event: BridgeEvent, context: Context): Promise<RecordMetadata> {
     logger.appendKeys({ correlation_id: event.id });
-    const message = mapEvent(event, config);
+    // EventBridge hands its trace header to the function as the invocation's.
+    const message = withTraceContext(mapEvent(event, config), pickTraceContext(invocationTrace()));
     const started = performance.now();
     try {
       const [record] = await warmWriter.write([message], context);

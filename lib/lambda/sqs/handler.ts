@@ -4,9 +4,11 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { readSqsConfig, type SqsConfig } from '../../config/sqs-config.ts';
 import { isFifoRecord, sqsRecordToMessage } from '../../mapping/sqs.ts';
+import { pickTraceContext, withTraceContext } from '../../mapping/trace-context.ts';
 import { MessageTooLargeError, WriteErrors } from '../../writer/errors.ts';
 import type { Message } from '../../writer/message.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
+import { invocationTrace } from '../invocation-trace.ts';
 import { METRICS, MetricUnit } from '../observability.ts';
 import { batchItemFailures } from './partial-batch.ts';
 
@@ -48,7 +50,10 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
         return;
       }
       try {
-        messages.push({ ...mapRecord(record, config), topic: config.topic });
+        const message = { ...mapRecord(record, config), topic: config.topic };
+        // The record's own X-Ray header (AWSTraceHeader) first, then the invocation's.
+        const trace = pickTraceContext({ xray: record.attributes?.AWSTraceHeader }, invocationTrace());
+        messages.push(withTraceContext(message, trace));
         indexOf.push(index);
       } catch (error) {
         fail(index);

@@ -4,6 +4,7 @@ import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type SecretCache, secretCache } from '../../auth/secrets.ts';
 import { readWebhookConfig, type WebhookConfig } from '../../config/webhook-config.ts';
+import { pickTraceContext, withTraceContext } from '../../mapping/trace-context.ts';
 import {
   type ApiGatewayEvent,
   routeWebhook,
@@ -13,6 +14,7 @@ import {
   WebhookRequestError,
 } from '../../mapping/webhook.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
+import { invocationTrace } from '../invocation-trace.ts';
 import { METRICS, MetricUnit, type Observability } from '../observability.ts';
 import type { WarmWriter } from '../warm-writer.ts';
 import { classifyError, problemResponse, recordsResponse, type WebhookResult } from './problem.ts';
@@ -96,7 +98,13 @@ function webhookCore(
       if (requestId) logger.setCorrelationId(requestId);
       const topic = routeWebhook(request, config);
       await verify(request);
-      const message = toWebhookMessage(request, topic, config);
+      // The sender's W3C context first, then API Gateway's X-Ray header, then the invocation's.
+      const trace = pickTraceContext(
+        { traceparent: request.headers.traceparent, tracestate: request.headers.tracestate },
+        { xray: request.headers['x-amzn-trace-id'] },
+        invocationTrace(),
+      );
+      const message = withTraceContext(toWebhookMessage(request, topic, config), trace);
       const started = performance.now();
       const records = await warmWriter.write([message], context);
       metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);
