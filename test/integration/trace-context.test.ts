@@ -3,6 +3,7 @@ import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { readKafkaConfig } from '../../lib/config/kafka-config.ts';
 import { clearContainerWarmWriter } from '../../lib/lambda/container.ts';
 import { createEventBridgeHandler } from '../../lib/lambda/eventbridge/handler.ts';
+import { createScheduledHandler } from '../../lib/lambda/scheduled/handler.ts';
 import { WarmWriter } from '../../lib/lambda/warm-writer.ts';
 import { createWebhookHandler } from '../../lib/lambda/webhook/handler.ts';
 import { consumeWithKcat, type KcatRecord } from '../support/kcat.ts';
@@ -104,5 +105,29 @@ describe('trace context into Kafka headers (read back with kcat)', () => {
 
     const [record] = await consumeWithKcat(brokers, topic, { count: 1 });
     expect(header(record, 'traceparent')).toBe(XRAY_AS_W3C);
+  });
+
+  it("scheduled: the invocation's trace on each message, a message's own header kept", async () => {
+    const topic = await createTopic(brokers);
+    const env = { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic, SCHEDULE_SOURCE: 'input' };
+    const warmWriter = new WarmWriter({ config: readKafkaConfig(env).config });
+    const handler = createScheduledHandler({ env, warmWriter });
+    vi.stubEnv('_X_AMZN_TRACE_ID', XRAY);
+    const input = {
+      messages: [
+        { key: 'plain', value: 'plain' },
+        { key: 'own', value: 'own', headers: { traceparent: W3C } },
+      ],
+    };
+
+    const summary = await handler(input, lambdaContext() as never);
+    await warmWriter.close();
+
+    expect(summary.published).toBe(2);
+    const byKey = new Map(
+      (await consumeWithKcat(brokers, topic, { count: 2 })).map((r) => [r.key?.toString(), r]),
+    );
+    expect(header(byKey.get('plain'), 'traceparent')).toBe(XRAY_AS_W3C);
+    expect(header(byKey.get('own'), 'traceparent')).toBe(W3C);
   });
 });

@@ -3,8 +3,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { readScheduleConfig, type ScheduleConfig, ScheduleSourceKind } from '../../config/schedule-config.ts';
+import { pickTraceContext, type TraceContext, withTraceContext } from '../../mapping/trace-context.ts';
 import { BrokerError, MessageTooLargeError, WriteErrors } from '../../writer/errors.ts';
+import type { Message } from '../../writer/message.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
+import { invocationTrace } from '../invocation-trace.ts';
 import { METRICS, MetricUnit, writerLoggerFrom } from '../observability.ts';
 import type { BatchSource, SourceBatch } from './batch-source.ts';
 import { createInputSource } from './input-source.ts';
@@ -99,6 +102,8 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
       : undefined;
     let published = 0;
     let stoppedForTime = false;
+    // Scheduler and EventBridge hand their trace to the function as the invocation's.
+    const trace = pickTraceContext(invocationTrace());
     const run = { deadlineMs: Date.now() + context.getRemainingTimeInMillis() };
     const iterator = source.batches(stop.signal, run)[Symbol.asyncIterator]();
     try {
@@ -112,7 +117,7 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
           throw error;
         }
         if (next.done) break;
-        published += await writeBatch(next.value, context);
+        published += await writeBatch(next.value, trace, context);
         pace.batchEnded();
         if (source.resumable && pace.shouldStop(warmWriter.budgetMs(context))) {
           stoppedForTime = true;
@@ -146,9 +151,16 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
     return summary;
   }
 
-  /** Writes one batch and commits it; returns how many messages Kafka acknowledged. */
-  async function writeBatch(batch: SourceBatch, context: Context): Promise<number> {
-    const messages = batch.messages;
+  /**
+   * Writes one batch, with the invocation's trace context on each message that has none, and
+   * commits it; returns how many messages Kafka acknowledged.
+   */
+  async function writeBatch(
+    batch: SourceBatch,
+    trace: TraceContext | undefined,
+    context: Context,
+  ): Promise<number> {
+    const messages = batch.messages.map((message) => withTraceContext(message, trace));
     if (messages.length === 0) {
       await batch.commit();
       return 0;
@@ -157,9 +169,9 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
     try {
       await warmWriter.write(messages, context);
     } catch (error) {
-      const unwritable = unwritableIndex(error, batch);
+      const unwritable = unwritableIndex(error, messages);
       if (unwritable !== undefined && batch.reject)
-        return await rejectAt(batch, unwritable, error as Error, context);
+        return await rejectAt(batch, messages, unwritable, error as Error, context);
       const delivered = deliveredPrefix(error);
       metrics.addMetric(METRICS.failed, MetricUnit.Count, messages.length - delivered);
       // Saved first, so the retry starts after what Kafka already has.
@@ -180,12 +192,13 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
   /** Writes what comes before an unwritable message, commits it, then lets the source reject it. */
   async function rejectAt(
     batch: SourceBatch,
+    messages: readonly Message[],
     index: number,
     error: Error,
     context: Context,
   ): Promise<number> {
     const delivered = Math.min(deliveredPrefix(error), index);
-    if (index > delivered) await warmWriter.write(batch.messages.slice(delivered, index), context);
+    if (index > delivered) await warmWriter.write(messages.slice(delivered, index), context);
     if (index > 0) await batch.commit(index);
     await batch.reject?.(index, error);
     metrics.addMetric(METRICS.failed, MetricUnit.Count, 1);
@@ -236,9 +249,9 @@ function deliveredPrefix(error: unknown): number {
 }
 
 /** The index of a message no retry can write (too large), if that is why the write failed. */
-function unwritableIndex(error: unknown, batch: SourceBatch): number | undefined {
+function unwritableIndex(error: unknown, messages: readonly Message[]): number | undefined {
   if (error instanceof MessageTooLargeError) {
-    const index = batch.messages.indexOf(error.tooLarge);
+    const index = messages.indexOf(error.tooLarge);
     return index < 0 ? undefined : index;
   }
   if (error instanceof WriteErrors) {
