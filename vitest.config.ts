@@ -10,7 +10,14 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'cdk',
+          include: ['test/cdk/**/*.test.ts'],
+          globalSetup: ['test/support/run-temp-dir.ts'],
+        },
+      },
       {
         extends: true,
         test: {
