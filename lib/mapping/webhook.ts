@@ -339,7 +339,8 @@ function lowerCaseHeaders(single: unknown, multi: unknown): Record<string, strin
       if (typeof value === 'string' && !Array.isArray(multiple[name])) add(name, [value]);
     }
   }
-  const out: Record<string, string> = {};
+  // No prototype: a header named __proto__ is a header like any other, not a prototype to set.
+  const out: Record<string, string> = Object.create(null);
   for (const [name, values] of lists) out[name] = values.join(',');
   return out;
 }

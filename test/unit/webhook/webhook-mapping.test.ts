@@ -46,6 +46,23 @@ describe('toWebhookRequest', () => {
     expect(request.headers['content-type']).toBeDefined();
   });
 
+  it('keeps headers whatever their name, __proto__ and constructor included (v2 and v1)', () => {
+    for (const name of ['http-api-v2-json.json', 'rest-api-v1-json.json']) {
+      const event = fixture(name);
+      // As JSON.parse hands them over: own properties named like Object.prototype's.
+      event.headers = JSON.parse('{"__proto__":"p","Constructor":"c","content-type":"application/json"}');
+      if (event.multiValueHeaders) {
+        event.multiValueHeaders = JSON.parse(
+          '{"__proto__":["p"],"Constructor":["c"],"content-type":["application/json"]}',
+        );
+      }
+      const { headers } = toWebhookRequest(event);
+      expect(Object.getOwnPropertyDescriptor(headers, '__proto__')?.value, name).toBe('p');
+      expect(headers.constructor, name).toBe('c');
+      expect(Object.keys(headers).sort(), name).toEqual(['__proto__', 'constructor', 'content-type']);
+    }
+  });
+
   it('keeps binary bytes exactly (every byte value, invalid UTF-8 included)', () => {
     expect(toWebhookRequest(fixture('http-api-v2-binary.json')).body).toEqual(
       Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
