@@ -51,7 +51,7 @@ describe('toWebhookRequest', () => {
       const event = fixture(name);
       // As JSON.parse hands them over: own properties named like Object.prototype's.
       event.headers = JSON.parse('{"__proto__":"p","Constructor":"c","content-type":"application/json"}');
-      if (event.multiValueHeaders) {
+      if ('multiValueHeaders' in event) {
         event.multiValueHeaders = JSON.parse(
           '{"__proto__":["p"],"Constructor":["c"],"content-type":["application/json"]}',
         );
