@@ -199,6 +199,7 @@ export function bridgeContext(read: ContextReader): BridgeContext {
     sqsFifo: flag('sqsFifo'),
     sqsKey: text('sqsKey'),
     sqsUnwrapSns: flag('sqsUnwrapSns'),
+    sqsExtendedPayloadBucket: text('sqsExtendedPayloadBucket'),
     eventBridgeTopics,
     eventBridgeKey: text('eventBridgeKey'),
     scheduleExpression: text('scheduleExpression'),

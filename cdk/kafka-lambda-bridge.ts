@@ -122,6 +122,8 @@ export interface KafkaLambdaBridgeProps {
   readonly sqsKey?: string;
   /** `SQS_UNWRAP_SNS`. @default false */
   readonly sqsUnwrapSns?: boolean;
+  /** The SQS Extended Client's payload bucket, which the SQS function may read. @default none */
+  readonly sqsExtendedPayloadBucket?: string;
   /** `EVENTBRIDGE_TOPICS`: `{"<source>/<detail-type>": "<topic>"}`. @default every event to `topic` */
   readonly eventBridgeTopics?: Readonly<Record<string, string>>;
   /** `EVENTBRIDGE_KEY`. @default 'json:/id' */
@@ -189,7 +191,9 @@ export class KafkaLambdaBridge extends Construct {
     const signature = props.webhookSignature ?? 'hmac-sha256';
     const network = this.createNetwork(access, {
       secretsManager: (triggers.webhook && signature !== 'none') || usesSecret(access),
-      s3: triggers.schedule && props.scheduleSource !== undefined && props.scheduleSource !== 'input',
+      s3:
+        (triggers.schedule && props.scheduleSource !== undefined && props.scheduleSource !== 'input') ||
+        (triggers.sqs && props.sqsExtendedPayloadBucket !== undefined),
     });
     this.broker = this.createBroker(access, network);
 
@@ -216,6 +220,7 @@ export class KafkaLambdaBridge extends Construct {
           fifo: props.sqsFifo,
           key: props.sqsKey,
           unwrapSns: props.sqsUnwrapSns,
+          extendedPayloadBucket: props.sqsExtendedPayloadBucket,
         })
       : undefined;
     this.eventBridge = triggers.eventBridge

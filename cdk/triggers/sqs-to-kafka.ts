@@ -1,4 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BridgeFunction } from '../constructs/bridge-function.ts';
 import { SqsBridge } from '../constructs/sqs-bridge.ts';
@@ -20,6 +22,13 @@ export interface SqsToKafkaProps extends TriggerToKafkaProps {
   readonly key?: string;
   /** `SQS_UNWRAP_SNS`. @default false */
   readonly unwrapSns?: boolean;
+  /**
+   * The bucket the SQS Extended Client offloads large bodies to: the function may read its
+   * objects (s3:GetObject) to write the payload instead of the pointer. Payloads are left in
+   * place (give the bucket a lifecycle rule).
+   * @default none: an offloaded record fails back to the queue
+   */
+  readonly extendedPayloadBucket?: string;
 }
 
 /**
@@ -46,5 +55,16 @@ export class SqsToKafka extends Construct {
       },
     });
     this.bridge = new SqsBridge(this, 'Bridge', { function: this.function.function, fifo: props.fifo });
+    if (props.extendedPayloadBucket) {
+      const bucket = s3.Bucket.fromBucketName(this, 'ExtendedPayloadBucket', props.extendedPayloadBucket);
+      this.function.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*')] }),
+      );
+      Validations.of(this.function.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.extendedPayloadBucket}/*]`,
+        reason:
+          'the SQS Extended Client names each payload object at send time; reading is all that is granted',
+      });
+    }
   }
 }

@@ -94,6 +94,26 @@ describe('a trigger construct alone', () => {
   });
 });
 
+describe('SQS Extended Client payloads', () => {
+  it('lets the SQS function read the payload bucket, objects only, and nothing else does', () => {
+    const template = templateOf({
+      brokerMode: 'external',
+      bootstrapServers: EXTERNAL.bootstrapServers,
+      secretArn: EXTERNAL_SECRET_ARN,
+      sqsExtendedPayloadBucket: 'orders-large-payloads',
+    });
+    const reads = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[])
+        .filter((s) => JSON.stringify(s.Resource).includes('orders-large-payloads'))
+        .map((s) => ({ roles: policy.Properties.Roles, action: s.Action, resource: s.Resource })),
+    );
+    expect(reads).toHaveLength(1);
+    expect(reads[0]?.action).toBe('s3:GetObject');
+    expect(JSON.stringify(reads[0]?.resource)).toContain(':s3:::orders-large-payloads/*');
+    expect(JSON.stringify(reads[0]?.roles)).toMatch(/SqsFunctionRole/);
+  });
+});
+
 describe('the triggers context key', () => {
   it('leaves out what it does not name, outputs included', () => {
     const template = templateOf({

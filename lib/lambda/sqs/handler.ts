@@ -10,6 +10,7 @@ import type { Message } from '../../writer/message.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
 import { METRICS, MetricUnit } from '../observability.ts';
+import { resolveExtendedPayloads } from './extended-payloads.ts';
 import { batchItemFailures } from './partial-batch.ts';
 
 export interface SqsHandlerOptions extends HandlerOptions {
@@ -43,10 +44,20 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
     };
     const messages: Message[] = [];
     const indexOf: number[] = [];
-    records.forEach((record, index) => {
+    // Bodies the SQS Extended Client put in S3 are read first; one that cannot be read fails its record.
+    const resolved = await resolveExtendedPayloads(records);
+    resolved.forEach((record, index) => {
       const group = groupOf(index);
       if (group !== undefined && brokenGroups.has(group)) {
         failed.add(index);
+        return;
+      }
+      if (record instanceof Error) {
+        fail(index);
+        logger.warn("the record's extended payload cannot be read from S3", {
+          messageId: records[index]?.messageId,
+          error: record.message,
+        });
         return;
       }
       try {
