@@ -9,11 +9,13 @@ const CONCURRENCY = 8;
  * Each record with its offloaded body fetched from S3 (SQS Extended Client), or the error that
  * keeps that record from being published (a malformed pointer, an object that is gone or cannot
  * be read): index-aligned with `records`. Records without a pointer come back unchanged, and
- * S3 is not touched (nor its SDK loaded) when no record has one.
+ * S3 is not touched (nor its SDK loaded) when no record has one. `signal` bounds the reads (the
+ * invocation's time): a read it ends fails its record, which returns to the queue.
  */
 export async function resolveExtendedPayloads(
   records: readonly SQSRecord[],
   s3: () => S3Api = sdkS3Api,
+  signal?: AbortSignal,
 ): Promise<(SQSRecord | Error)[]> {
   const resolved: (SQSRecord | Error)[] = [...records];
   const pending: { index: number; bucket: string; key: string }[] = [];
@@ -32,7 +34,7 @@ export async function resolveExtendedPayloads(
     while (next < pending.length) {
       const { index, bucket, key } = pending[next++] as (typeof pending)[number];
       try {
-        const object = await api.getObject(bucket, key);
+        const object = await api.getObject(bucket, key, signal);
         resolved[index] = object
           ? withPayload(records[index] as SQSRecord, object.body)
           : new Error(`the extended payload s3://${bucket}/${key} does not exist`);

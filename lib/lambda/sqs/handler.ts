@@ -45,7 +45,11 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
     const messages: Message[] = [];
     const indexOf: number[] = [];
     // Bodies the SQS Extended Client put in S3 are read first; one that cannot be read fails its record.
-    const resolved = await resolveExtendedPayloads(records);
+    const resolved = await resolveExtendedPayloads(
+      records,
+      undefined,
+      AbortSignal.timeout(Math.max(1, warmWriter.budgetMs(context))),
+    );
     resolved.forEach((record, index) => {
       const group = groupOf(index);
       if (group !== undefined && brokenGroups.has(group)) {

@@ -82,6 +82,20 @@ describe('resolveExtendedPayloads', () => {
     );
   });
 
+  it('fails the record when the read outlasts the invocation (the signal ends it)', async () => {
+    // S3 that never answers until the caller gives up, as a hung endpoint does.
+    const hung = new MemoryS3('payloads');
+    hung.getObject = (_bucket: string, _key: string, signal?: AbortSignal) =>
+      new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    const record = sqsRecord(pointer('software.amazon.payloadoffloading.PayloadS3Pointer', 'payloads', 'k'), {
+      attributes: SIZE,
+    });
+    const [resolved] = await resolveExtendedPayloads([record], () => hung, AbortSignal.timeout(20));
+    expect((resolved as Error).message).toMatch(
+      /^reading the extended payload s3:\/\/payloads\/k failed: .*aborted due to timeout/,
+    );
+  });
+
   it('does not touch S3 when no record is offloaded', async () => {
     const resolved = await resolveExtendedPayloads([sqsRecord('a')], () => {
       throw new Error('S3 must not be used');
