@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -152,11 +152,14 @@ export class LambdaEmulator {
   async runtimePids(): Promise<number[]> {
     const pid = this.process.pid;
     if (pid === undefined) return [];
-    const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-    return children
-      .split(' ')
-      .filter((s) => s.trim() !== '')
-      .map(Number);
+    // Each thread lists the children it forked, and Go forks from whichever thread runs: read all.
+    const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+    const pids = new Set<number>();
+    for (const task of tasks) {
+      const children = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
+      for (const child of children.split(' ')) if (child.trim() !== '') pids.add(Number(child));
+    }
+    return [...pids].sort((a, b) => a - b);
   }
 
   /** Everything the emulator and the function printed so far. */
