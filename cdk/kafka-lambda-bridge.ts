@@ -181,7 +181,13 @@ export class KafkaLambdaBridge extends Construct {
   constructor(scope: Construct, id: string, props: KafkaLambdaBridgeProps = {}) {
     super(scope, id);
     const access = props.broker ?? { mode: BrokerMode.MskServerless };
-    const triggers = { webhook: true, sqs: true, eventBridge: true, schedule: true, ...props.triggers };
+    // Each left unset (or undefined) is on.
+    const triggers = {
+      webhook: props.triggers?.webhook ?? true,
+      sqs: props.triggers?.sqs ?? true,
+      eventBridge: props.triggers?.eventBridge ?? true,
+      schedule: props.triggers?.schedule ?? true,
+    };
     if (!Object.values(triggers).some(Boolean)) {
       throw new Error(
         `KafkaLambdaBridge ${id}: triggers leaves every trigger out; nothing would be deployed`,

@@ -46,7 +46,8 @@ await admin.disconnect();
 
 const sqs = new SQSClient({});
 const { queueUrl } = await createQueueWithDlq(sqs, 'bridge-queue', {
-  visibilityTimeoutSeconds: 30,
+  // Six times the SQS function's timeout (60 s), as AWS advises and the CDK queue has it.
+  visibilityTimeoutSeconds: 360,
   maxReceiveCount: 3,
 });
 

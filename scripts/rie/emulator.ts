@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { createServer, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PROJECT_ROOT } from '../kafka/paths.ts';
+import { listensOn } from './connections.ts';
 import { ensureRie } from './install.ts';
 
 /** aws-lambda-ric: the Node.js runtime interface client Lambda's own images run (native client prebuilt). */
@@ -60,8 +61,13 @@ export class FunctionFailedError extends Error {
  * started afresh after a timeout. Invoked over RIE's HTTP API
  * (`POST /2015-03-31/functions/function/invocations`), on 127.0.0.1 only.
  */
+/** Lines kept for `output()`: enough for a test's failure message, bounded for a long `npm start`. */
+const KEPT_LINES = 2_000;
+
 export class LambdaEmulator {
   private readonly lines: string[] = [];
+  /** RIE takes one invocation at a time (a second one gets 400): callers queue here, as Lambda would run them one after the other in one container. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly name: string,
@@ -111,17 +117,26 @@ export class LambdaEmulator {
       child,
       `http://127.0.0.1:${apiPort}/2015-03-31/functions/function/invocations`,
     );
+    child.on('error', (error) => emulator.lines.push(`could not run aws-lambda-rie: ${error.message}`));
     emulator.collect(child, options.onLine);
     await emulator.waitUntilListening(apiPort);
     return emulator;
   }
 
-  /** Invokes the function once with `event` and waits for the outcome. */
-  async invoke(event: unknown): Promise<InvokeResult> {
+  /** Invokes the function once with `event` and waits for the outcome; invocations queue. */
+  invoke(event: unknown): Promise<InvokeResult> {
+    const result = this.queue.then(() => this.invokeNow(event));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async invokeNow(event: unknown): Promise<InvokeResult> {
     const response = await fetch(this.invokeUrl, { method: 'POST', body: JSON.stringify(event) });
     const text = await response.text();
+    // 502/504: the runtime failed to start or was ended before it answered.
+    if (response.status === 502 || response.status === 504) return { kind: 'ended', detail: text.trim() };
     if (!response.ok) throw new Error(`${this.name}: the emulator answered ${response.status}: ${text}`);
-    // RIE answers 200 when it ended the runtime too: with an empty body, or a plain-text reason
+    // RIE also answers 200 when it ended the runtime: with an empty body, or a plain-text reason
     // ("Task timed out after 3.00 seconds") when the runtime was still starting.
     let payload: unknown;
     try {
@@ -168,6 +183,15 @@ export class LambdaEmulator {
   }
 
   async stop(): Promise<void> {
+    // The runtime runs in a process group of its own: end it ourselves rather than count on RIE
+    // doing so on its way down, so no invocation keeps writing after stop().
+    for (const pid of await this.runtimePids()) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;
     const exited = new Promise((resolve) => this.process.once('exit', resolve));
     this.process.kill('SIGTERM');
@@ -187,6 +211,7 @@ export class LambdaEmulator {
         pending = parts.pop() ?? '';
         for (const line of parts) {
           this.lines.push(line);
+          if (this.lines.length > KEPT_LINES) this.lines.shift();
           onLine?.(line);
         }
       });
@@ -195,9 +220,11 @@ export class LambdaEmulator {
 
   private async waitUntilListening(port: number): Promise<void> {
     const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (this.process.exitCode !== null) break;
-      if (await canConnect(port)) return;
+    const pid = this.process.pid;
+    while (Date.now() < deadline && pid !== undefined) {
+      if (this.process.exitCode !== null || this.process.signalCode !== null) break;
+      // RIE's own socket, not another process that took the port meanwhile.
+      if (await listensOn(pid, port)) return;
       await sleep(50);
     }
     await this.stop();
@@ -225,17 +252,5 @@ function freePort(): Promise<number> {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
     });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
   });
 }

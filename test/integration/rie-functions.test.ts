@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildBridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
@@ -177,6 +178,18 @@ describe('the deployed bundles under the Lambda Runtime Interface Emulator', () 
     expect(await countRecords(brokers, topic)).toBe(10);
   });
 
+  it('invocations sent at once run one after the other, as in one container, and all answer', async () => {
+    const topic = await createTopic(brokers);
+    const sqs = await emulate('sqs', { KAFKA_TOPIC: topic });
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        sqs.invoke(sqsEvent([sqsRecord(`together-${i}`, { id: `t-${i}` })])),
+      ),
+    );
+    expect(results).toEqual(Array(4).fill({ kind: 'result', payload: { batchItemFailures: [] } }));
+    expect(await countRecords(brokers, topic)).toBe(4);
+  });
+
   describe('a function that runs past its timeout', () => {
     let blackHole: Server;
     const held: Socket[] = [];
@@ -241,5 +254,46 @@ describe('the deployed bundles under the Lambda Runtime Interface Emulator', () 
       expect(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible).toBe('3');
       expect(await countRecords(brokers, topic)).toBe(0);
     });
+
+    it('stop() during an invocation ends the runtime too, not only the emulator', async () => {
+      const port = (blackHole.address() as { port: number }).port;
+      const sqsFunction = await emulate('sqs', {
+        KAFKA_TOPIC: 'never-written',
+        KAFKA_AUTH: 'scram-sha-512',
+        KAFKA_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kafka-AbCdEf',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${port}`,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      });
+      // Hangs on the black hole: the runtime is busy in an invocation when stop() comes.
+      const pending = sqsFunction
+        .invoke(sqsEvent([sqsRecord('stuck', { id: 's' })]))
+        .catch((error: Error) => error);
+      const heldBefore = held.length;
+      for (let i = 0; i < 100 && held.length === heldBefore; i++) await sleep(50);
+      const [runtime] = await sqsFunction.runtimePids();
+      expect(runtime).toBeDefined();
+
+      await sqsFunction.stop();
+
+      expect(await gone(runtime as number)).toBe(true);
+      // The caller learns the invocation did not finish: the emulator answers "ended" as it goes
+      // down, or the connection drops.
+      const outcome = await pending;
+      expect(outcome instanceof Error || outcome.kind === 'ended').toBe(true);
+    });
   });
 });
+
+/** Whether a process is gone within 2 s (killed, then reaped: its parent is gone too). */
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 40; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await sleep(50);
+  }
+  return false;
+}
