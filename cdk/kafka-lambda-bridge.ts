@@ -1,4 +1,5 @@
-import { Validations } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -91,6 +92,12 @@ export interface BridgeTriggers {
 /** Props of KafkaLambdaBridge. */
 export interface KafkaLambdaBridgeProps {
   /**
+   * Start of the names of the resources that need one (the cluster `<prefix>-bridge`, the bus
+   * `<prefix>-kafka`, the schedule `<prefix>-publish`), so two bridges in one stack do not clash.
+   * @default the stack's name, followed by the construct's id unless that is 'Default'
+   */
+  readonly namePrefix?: string;
+  /**
    * How the functions reach Kafka.
    * @default { mode: 'msk-serverless' }
    */
@@ -177,6 +184,8 @@ export class KafkaLambdaBridge extends Construct {
   readonly eventBridge: EventBridgeToKafka | undefined;
   readonly schedule: ScheduleToKafka | undefined;
   readonly alarms: BridgeAlarms;
+  /** The names given to the cluster (MSK modes), the bus and the schedule. */
+  readonly names: { readonly cluster: string; readonly eventBus: string; readonly schedule: string };
 
   constructor(scope: Construct, id: string, props: KafkaLambdaBridgeProps = {}) {
     super(scope, id);
@@ -195,6 +204,13 @@ export class KafkaLambdaBridge extends Construct {
     }
     const topic = props.topic ?? 'events';
     const signature = props.webhookSignature ?? 'hmac-sha256';
+    const prefix =
+      props.namePrefix ?? (id === 'Default' ? Stack.of(this).stackName : `${Stack.of(this).stackName}-${id}`);
+    this.names = {
+      cluster: physicalName(prefix, 'bridge', 64),
+      eventBus: physicalName(prefix, 'kafka', 256),
+      schedule: physicalName(prefix, 'publish', 64),
+    };
     const network = this.createNetwork(access, {
       secretsManager: (triggers.webhook && signature !== 'none') || usesSecret(access),
       s3:
@@ -236,6 +252,7 @@ export class KafkaLambdaBridge extends Construct {
           topics: props.eventBridgeTopics,
           key: props.eventBridgeKey,
           eventPatterns: props.eventPatterns,
+          eventBusName: this.names.eventBus,
         })
       : undefined;
     this.schedule = triggers.schedule
@@ -243,6 +260,7 @@ export class KafkaLambdaBridge extends Construct {
           ...common,
           topic,
           scheduleExpression: props.scheduleExpression,
+          scheduleName: this.names.schedule,
           source: props.scheduleSource,
           input: props.scheduleInput,
         })
@@ -310,6 +328,7 @@ export class KafkaLambdaBridge extends Construct {
       case BrokerMode.MskProvisioned:
         return new MskProvisionedBroker(this, 'Msk', {
           network: network as BridgeNetwork,
+          clusterName: this.names.cluster,
           authentication: access.authentication,
           kafkaVersion: access.kafkaVersion,
           instanceType: access.instanceType,
@@ -317,7 +336,10 @@ export class KafkaLambdaBridge extends Construct {
           volumeSizeGiB: access.volumeSizeGiB,
         });
       case BrokerMode.MskServerless:
-        return new MskServerlessBroker(this, 'MskServerless', { network: network as BridgeNetwork });
+        return new MskServerlessBroker(this, 'MskServerless', {
+          network: network as BridgeNetwork,
+          clusterName: this.names.cluster,
+        });
       case BrokerMode.External:
         return new ExternalKafka(this, 'ExternalKafka', {
           bootstrapServers: access.bootstrapServers,
@@ -338,4 +360,15 @@ function usesSecret(access: BrokerAccessProps): boolean {
   if (access.mode === BrokerMode.MskProvisioned) return (access.authentication ?? ['iam'])[0] === 'scram';
   if (access.mode === BrokerMode.External) return access.secretArn !== undefined;
   return false;
+}
+
+/**
+ * `<prefix>-<suffix>` within `max` characters: a prefix too long is cut and given 8 characters of
+ * its hash, so two long prefixes that share a start still get different names.
+ */
+function physicalName(prefix: string, suffix: string, max: number): string {
+  const name = `${prefix}-${suffix}`;
+  if (name.length <= max) return name;
+  const hash = createHash('sha256').update(prefix).digest('hex').slice(0, 8);
+  return `${prefix.slice(0, max - suffix.length - hash.length - 2)}-${hash}-${suffix}`;
 }

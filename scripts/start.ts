@@ -75,7 +75,11 @@ const functions = await startLocalFunctions(
     scheduled: { KAFKA_TOPIC: TOPICS.scheduled, SCHEDULE_SOURCE: 's3://bridge-batches/incoming/' },
   },
   { eventbridge: PORTS.eventbridge },
-);
+).catch(async (error: unknown) => {
+  // Nothing is left running when a function cannot be built or started.
+  await Promise.allSettled([cluster.stop(), moto.stop()]);
+  throw error;
+});
 
 const gateway = await LocalHttpGateway.start({ port: PORTS.http, handler: functions.webhook.handler() });
 const poller = new SqsPoller({

@@ -17,6 +17,11 @@ export interface EventBridgeTargetProps {
    */
   readonly eventBus?: events.IEventBus;
   /**
+   * Name of the bus created when `eventBus` is not given.
+   * @default `<stack name>-kafka`
+   */
+  readonly eventBusName?: string;
+  /**
    * One rule per pattern; an event matching any of them is published.
    * @default one pattern matching every event this account puts on the bus
    */
@@ -83,7 +88,9 @@ export class EventBridgeTarget extends Construct {
 
     this.eventBus =
       props.eventBus ??
-      new events.EventBus(this, 'Bus', { eventBusName: `${Stack.of(this).stackName}-kafka` });
+      new events.EventBus(this, 'Bus', {
+        eventBusName: props.eventBusName ?? `${Stack.of(this).stackName}-kafka`,
+      });
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

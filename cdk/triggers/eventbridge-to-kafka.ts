@@ -21,6 +21,8 @@ export interface EventBridgeToKafkaProps extends TriggerToKafkaProps {
   readonly key?: string;
   /** @default a bus of its own */
   readonly eventBus?: events.IEventBus;
+  /** Name of the bus of its own. @default `<stack name>-kafka` */
+  readonly eventBusName?: string;
   /** @default one pattern: every event this account puts on the bus */
   readonly eventPatterns?: readonly events.EventPattern[];
 }
@@ -48,6 +50,7 @@ export class EventBridgeToKafka extends Construct {
     this.target = new EventBridgeTarget(this, 'Target', {
       function: this.function.function,
       eventBus: props.eventBus,
+      eventBusName: props.eventBusName,
       eventPatterns: props.eventPatterns,
     });
   }

@@ -17,6 +17,8 @@ export interface ScheduleToKafkaProps extends TriggerToKafkaProps {
   readonly topic: string;
   /** @default 'rate(5 minutes)' */
   readonly scheduleExpression?: string;
+  /** The Scheduler schedule's name (1-64 characters). @default `<stack name>-publish` */
+  readonly scheduleName?: string;
   /**
    * `SCHEDULE_SOURCE`: `input` or `s3://bucket/prefix` (an existing bucket).
    * @default 'input'
@@ -50,6 +52,7 @@ export class ScheduleToKafka extends Construct {
       function: this.function.function,
       source: s3Source,
       scheduleExpression: props.scheduleExpression,
+      scheduleName: props.scheduleName,
       input: props.input,
     });
   }

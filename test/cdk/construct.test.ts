@@ -73,6 +73,42 @@ describe('KafkaLambdaBridge in a user stack', () => {
   });
 });
 
+describe('names of the resources that need one', () => {
+  it('differ between two bridges in one stack, and stay within the services limits', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'AVeryLongStackNameForAnIngestionPlatformOfManyTeams', {
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    const orders = new KafkaLambdaBridge(stack, 'OrdersBridgeForTheEuropeanMarket', {});
+    const payments = new KafkaLambdaBridge(stack, 'PaymentsBridgeForTheEuropeanMarket', {});
+    const template = Template.fromStack(stack);
+
+    const clusters = Object.values(template.findResources('AWS::MSK::ServerlessCluster')).map(
+      (r) => r.Properties.ClusterName as string,
+    );
+    const buses = Object.values(template.findResources('AWS::Events::EventBus')).map(
+      (r) => r.Properties.Name as string,
+    );
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map(
+      (r) => r.Properties.Name as string,
+    );
+    for (const names of [clusters, buses, schedules]) {
+      expect(names).toHaveLength(2);
+      expect(new Set(names).size).toBe(2);
+    }
+    for (const name of [...clusters, ...schedules]) expect(name.length).toBeLessThanOrEqual(64);
+    expect(orders.names.cluster).not.toBe(payments.names.cluster);
+  });
+
+  it("keep the stack's own names in this repo's BridgeStack (a deployed bus keeps its name)", () => {
+    const template = templateOf({});
+    const [bus] = Object.values(template.findResources('AWS::Events::EventBus'));
+    const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+    expect(bus?.Properties.Name).toBe('KafkaLambdaBridge-kafka');
+    expect(schedule?.Properties.Name).toBe('KafkaLambdaBridge-publish');
+  });
+});
+
 describe('a trigger construct alone', () => {
   it('bridges one queue to one topic with a broker construct of its own', () => {
     const stack = userStack();
