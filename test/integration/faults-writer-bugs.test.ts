@@ -26,6 +26,11 @@ describe('Writer under broker faults (regressions found by the fault runs)', () 
     const topic = await createTopic(kafka.brokers, { partitions: 1, replicationFactor: 3 });
     const leader = await kafka.leaderOf(topic, 0);
     const followers = kafka.nodeIds().filter((node) => node !== leader);
+    // Replication running first: on a new topic the followers may not fetch yet, and the test
+    // Writer's warm-up (acks=all within 1 s, one attempt) then timed out in one CI run.
+    const primer = new Writer({ brokers: kafka.brokers, topic });
+    await primer.writeMessages([{ value: 'primer' }]);
+    await primer.close();
     const w = new Writer({
       brokers: kafka.brokers,
       topic,
@@ -41,7 +46,7 @@ describe('Writer under broker faults (regressions found by the fault runs)', () 
       const failed = await w.writeMessages(five('A')).catch((error: unknown) => error);
       for (const node of followers) await kafka.resumeNode(node);
       expect(String(failed)).toContain('REQUEST_TIMED_OUT');
-      await waitFor('A to be replicated', async () => (await countRecords(kafka.brokers, topic)) === 10);
+      await waitFor('A to be replicated', async () => (await countRecords(kafka.brokers, topic)) === 11);
 
       // B has A's size; if it is sent with A's sequence numbers the broker takes it for A's retry,
       // answers with A's offsets and never writes it.
