@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { legacyPath, logicalIdOfPath } from '../../cdk/stacks/legacy-logical-ids.ts';
-import { MODES, templateOf } from './support.ts';
+import { SHAPES, templateOf } from './support.ts';
 
 /**
  * Every resource of each shape as version 0.1 synthesized it (flat layout, before KafkaLambdaBridge),
@@ -10,19 +10,6 @@ import { MODES, templateOf } from './support.ts';
 const RECORDED: Record<string, Record<string, string>> = JSON.parse(
   readFileSync(new URL('./fixtures/logical-ids-0.1.json', import.meta.url), 'utf8'),
 );
-
-/** The shapes recorded: each broker mode, and every optional feature on (as synth.test.ts has them). */
-const SHAPES: Record<string, Readonly<Record<string, string>>> = {
-  ...MODES,
-  'msk-provisioned (iam+scram, S3 source, idempotent, auto-create, FIFO)': {
-    brokerMode: 'msk-provisioned',
-    mskAuth: 'iam,scram',
-    scheduleSource: 's3://bridge-input/ndjson/',
-    idempotent: 'true',
-    autoCreateTopics: 'true',
-    sqsFifo: 'true',
-  },
-};
 
 /**
  * The one resource whose id still changes: the rule's permission to invoke the EventBridge

@@ -42,6 +42,19 @@ export const MODES = {
   },
 } as const satisfies Record<string, Record<string, string>>;
 
+/** MODES and one extra shape: every optional feature on, so each is synthesized, linted and nagged too. */
+export const SHAPES: Record<string, Readonly<Record<string, string>>> = {
+  ...MODES,
+  'msk-provisioned (iam+scram, S3 source, idempotent, auto-create, FIFO)': {
+    brokerMode: 'msk-provisioned',
+    mskAuth: 'iam,scram',
+    scheduleSource: 's3://bridge-input/ndjson/',
+    idempotent: 'true',
+    autoCreateTopics: 'true',
+    sqsFifo: 'true',
+  },
+};
+
 /** A name of MODES. */
 export type ModeName = keyof typeof MODES;
 

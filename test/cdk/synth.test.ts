@@ -6,20 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCfnLint } from '../../scripts/cfn-lint/install.ts';
 import { type CfnLintFinding, lintTemplates } from '../../scripts/cfn-lint/lint.ts';
 import { type BundleContents, builtFrom, bundleContents, functionAssets } from './bundle-contents.ts';
-import { buildBridge, IAM_MODES, MODE_NAMES, MODES, type ModeName, tempDir } from './support.ts';
-
-/** One extra shape on top of MODES: every optional feature on, so each is linted and nagged too. */
-const SHAPES: Record<string, Readonly<Record<string, string>>> = {
-  ...MODES,
-  'msk-provisioned (iam+scram, S3 source, idempotent, auto-create, FIFO)': {
-    brokerMode: 'msk-provisioned',
-    mskAuth: 'iam,scram',
-    scheduleSource: 's3://bridge-input/ndjson/',
-    idempotent: 'true',
-    autoCreateTopics: 'true',
-    sqsFifo: 'true',
-  },
-};
+import { buildBridge, IAM_MODES, MODE_NAMES, type ModeName, SHAPES, tempDir } from './support.ts';
 
 interface Synthesized {
   outdir: string;
