@@ -4,7 +4,7 @@
  */
 import { compatibilityPartitioner, ProduceAcks, Producer } from '@platformatic/kafka';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { RequiredAcks, Writer } from '../lib/index.ts';
+import { RequiredAcks, Writer, type WriterOptions } from '../lib/index.ts';
 import { type Contender, timedCalls } from './contender.ts';
 import type { BenchMessage } from './workload.ts';
 
@@ -37,10 +37,20 @@ export async function kafkajsContender(target: ClientTarget): Promise<Contender>
   };
 }
 
-/** The Writer in sync mode; `batchSize` undefined keeps its default (100, kafka-go's). */
+/**
+ * The Writer; `batchSize` undefined keeps its default (100, kafka-go's), `options` sets anything
+ * else (the Lambda handlers' configuration, for one).
+ */
 export async function writerContender(
   target: ClientTarget,
-  shape: { id: string; name: string; batchSize?: number; async?: boolean; note?: string },
+  shape: {
+    id: string;
+    name: string;
+    batchSize?: number;
+    async?: boolean;
+    note?: string;
+    options?: Partial<WriterOptions>;
+  },
 ): Promise<Contender> {
   const writer = new Writer({
     brokers: target.brokers,
@@ -48,6 +58,7 @@ export async function writerContender(
     requiredAcks: RequiredAcks.All,
     ...(shape.batchSize === undefined ? {} : { batchSize: shape.batchSize }),
     ...(shape.async ? { async: true } : {}),
+    ...shape.options,
   });
   await writer.connect();
   return {

@@ -1,9 +1,19 @@
 import type { Admin } from 'kafkajs';
 
-/** Records in a topic (sum of partition end offsets): proves a peer delivered what it claims. */
+/**
+ * Records in a topic (sum of partition end offsets): proves a peer delivered what it claims.
+ * Asked again while leadership moves (NOT_LEADER answers), as a loaded multi-broker cluster does.
+ */
 export async function recordCount(admin: Admin, topic: string): Promise<number> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+    } catch (error) {
+      if (attempt >= 10 || !(error as { retriable?: boolean }).retriable) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 /** Runs `work` and fails unless the topic grew by exactly `expected` records. */

@@ -73,7 +73,7 @@ export function judgeGoals(inputs: GoalInputs): Goal[] {
 }
 
 /** The throughput table for the terminal, with footnotes for the rows that need one. */
-export function throughputTable(rows: readonly ThroughputRow[]): string {
+export function throughputTable(rows: readonly ThroughputRow[], baselineName = 'kafkajs'): string {
   const notes: string[] = [];
   const printed = rows.map((r) => {
     let name = r.contender;
@@ -89,7 +89,7 @@ export function throughputTable(rows: readonly ThroughputRow[]): string {
       'p50 ms/call': r.p50Ms === null ? '-' : r.p50Ms.toFixed(2),
       'p99 ms/call': r.p99Ms === null ? '-' : r.p99Ms.toFixed(2),
       'CPU µs/msg': r.cpuMicrosPerMessage === null ? '-' : r.cpuMicrosPerMessage.toFixed(2),
-      'time vs kafkajs': `${r.ratioToKafkajs.toFixed(2)}x`,
+      [`time vs ${baselineName}`]: `${r.ratioToKafkajs.toFixed(2)}x`,
     };
   });
   return [table(printed), '', ...notes].join('\n');

@@ -19,7 +19,7 @@ export interface ThroughputRow {
   p99Ms: number | null;
   /** Median CPU time (user + system) per message of the contender's process; null if unmeasured. */
   cpuMicrosPerMessage: number | null;
-  /** medianMs / raw kafkajs medianMs: below 1 is faster than the baseline. */
+  /** medianMs / the baseline's medianMs (raw kafkajs unless said otherwise): below 1 is faster. */
   ratioToKafkajs: number;
   note: string;
   roundsMs: number[];
@@ -37,12 +37,17 @@ export interface Measured {
   note?: string;
 }
 
-/** Turns measurements into table rows with rates and the ratio to the first `baseline` row. */
+/**
+ * Turns measurements into table rows with rates and the ratio to the baseline: the row with id
+ * `baselineId` when given, else the first `baseline` row (raw kafkajs).
+ */
 export function throughputRows(
   measured: readonly Measured[],
-  workload: { messages: number; payloadBytes: number },
+  workload: { messages: number; payloadBytes: number; baselineId?: string },
 ): ThroughputRow[] {
-  const baseline = measured.find((m) => m.kind === 'baseline');
+  const baseline = workload.baselineId
+    ? measured.find((m) => m.id === workload.baselineId)
+    : measured.find((m) => m.kind === 'baseline');
   const baselineMs = baseline ? median(baseline.roundsMs) : Number.NaN;
   return measured.map((m) => {
     const ms = median(m.roundsMs);

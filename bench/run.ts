@@ -2,8 +2,9 @@
  * `npm run bench`: starts a broker of its own, then measures in one run, on the same broker with
  * the same workload: raw kafkajs (the baseline), the Writer, the SQS and webhook Lambda paths,
  * peer clients (kafka-go's Writer, the Java producer, librdkafka, @platformatic/kafka), and warm
- * invocations against connect-per-invocation. Prints tables and goals, writes
- * bench/results/latest.json and SVG charts. A benchmark, not a test: nothing asserts a timing.
+ * invocations against connect-per-invocation. Then the cross-AZ profile (bench/cross-az.ts: a
+ * proxied three-broker cluster, 1 ms each way; BENCH_SKIP=cross-az leaves it out). Prints tables
+ * and goals, writes bench/results/latest.json, cross-az.json and SVG charts. A benchmark, not a test: nothing asserts a timing.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -17,6 +18,7 @@ import { ensureTlsMaterial } from '../scripts/kafka/tls.ts';
 import { barChart, KIND_COLORS } from './chart.ts';
 import { kafkajsContender, platformaticContender, writerContender } from './clients.ts';
 import type { Contender } from './contender.ts';
+import { readCrossAzSettings, runCrossAzProfile } from './cross-az.ts';
 import { oneMessagePerCall, type SecureListener } from './invocations.ts';
 import { bigSqsInvocations, sqsContender } from './lambda-paths.ts';
 import { expectDelivered } from './offsets.ts';
@@ -265,6 +267,9 @@ try {
 } finally {
   await cluster?.stop();
 }
+
+// The same clients where Lambda really writes: three brokers a replicated round trip away.
+if (!skipped('cross-az')) await runCrossAzProfile(readCrossAzSettings(process.env, settings.skip));
 
 /**
  * The SASL_SSL listener of our broker, or of the one BENCH_SASL_SSL_BROKERS names (with the

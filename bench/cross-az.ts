@@ -1,0 +1,376 @@
+/**
+ * The cross-AZ profile of `npm run bench` (alone: `npm run bench:cross-az`): where Lambda really
+ * writes, a three-broker cluster (RF 3, min ISR 2, acks=all) a millisecond or two away. Toxiproxy
+ * adds `BENCH_XAZ_LATENCY_MS` (default 1) each way between clients and brokers and between
+ * followers and leaders, so a produce waits for a replicated round trip as it does on MSK.
+ *
+ * Like with like: sync calls (kafkajs sendBatch, the Writer sync, kafka-go sync, Confluent's client
+ * awaited per call, @platformatic/kafka) in one table, streaming (the Writer async, Java,
+ * librdkafka, Confluent's client with every call in flight) in another; one single-message sync
+ * write per call for the webhook's shape. A benchmark, not a test: nothing asserts a timing.
+ */
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { balancerByName } from '../lib/balancers/balancer-by-name.ts';
+import { readKafkaConfig } from '../lib/config/kafka-config.ts';
+import { RequiredAcks, Writer, type WriterOptions } from '../lib/index.ts';
+import { PROJECT_ROOT } from '../scripts/kafka/paths.ts';
+import { startProxiedCluster } from '../scripts/toxiproxy/proxied-cluster.ts';
+import { barChart, KIND_COLORS } from './chart.ts';
+import { kafkajsContender, platformaticContender, writerContender } from './clients.ts';
+import type { Contender } from './contender.ts';
+import { table } from './measure.ts';
+import { expectDelivered } from './offsets.ts';
+import { confluentContender } from './peers/confluent.ts';
+import { JAVA_PROPS, javaProducer, javaRecordsPerRound } from './peers/java.ts';
+import { kafkaGoWriter } from './peers/kafka-go.ts';
+import { librdkafka } from './peers/kcat.ts';
+import { type Goal, goalsTable, throughputTable } from './report.ts';
+import { type LatencyRow, latencyRow, round, type ThroughputRow, throughputRows } from './results.ts';
+import { alternatingRounds } from './throughput.ts';
+import { keyOf, throughputWorkload } from './workload.ts';
+
+/** Knobs of the profile, from the environment (BENCH_XAZ_*), with BENCH_SKIP shared. */
+export interface CrossAzSettings {
+  messages: number;
+  valueBytes: number;
+  /** Messages per sync call. */
+  chunk: number;
+  rounds: number;
+  partitions: number;
+  latencyMs: number;
+  /** Sequential one-message writes per contender. */
+  singleWrites: number;
+  skip: ReadonlySet<string>;
+}
+
+export function readCrossAzSettings(
+  env: Record<string, string | undefined> = process.env,
+  skip: ReadonlySet<string> = new Set(),
+): CrossAzSettings {
+  const int = (name: string, fallback: number, min = 1): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min)
+      throw new Error(`${name} must be an integer >= ${min}, not "${raw}"`);
+    return value;
+  };
+  return {
+    messages: int('BENCH_XAZ_MESSAGES', 20_000),
+    valueBytes: int('BENCH_VALUE_BYTES', 256),
+    chunk: int('BENCH_XAZ_CHUNK', 100),
+    rounds: int('BENCH_XAZ_ROUNDS', 5),
+    partitions: int('BENCH_PARTITIONS', 6),
+    latencyMs: int('BENCH_XAZ_LATENCY_MS', 1, 0),
+    singleWrites: int('BENCH_XAZ_SINGLE_WRITES', 300),
+    skip,
+  };
+}
+
+/** What the profile measured, as written to bench/results/cross-az.json. */
+export interface CrossAzResults {
+  date: string;
+  machine: string;
+  loadAverage: { before: number[]; after: number[] };
+  settings: Omit<CrossAzSettings, 'skip'> & { skip: string[]; cluster: string };
+  sync: ThroughputRow[];
+  streamed: ThroughputRow[];
+  singleWrite: LatencyRow[];
+  goals: Goal[];
+}
+
+const BASE_PORT = 36092;
+const RESULTS_DIR = join(PROJECT_ROOT, 'bench', 'results');
+
+/**
+ * The Writer as the Lambda handlers build it from an environment holding only KAFKA_BROKERS:
+ * every other option at the handlers' defaults (idempotent, batchSize 1000, 10 attempts).
+ */
+export function lambdaWriterOptions(brokers: string[]): Partial<WriterOptions> {
+  const { config, problems } = readKafkaConfig({ KAFKA_BROKERS: brokers.join(',') });
+  if (problems.length > 0) throw new Error(`Lambda defaults: ${problems.join('; ')}`);
+  return {
+    requiredAcks: config.requiredAcks,
+    idempotent: config.idempotent,
+    batchSize: config.batchSize,
+    batchBytes: config.batchBytes,
+    maxAttempts: config.maxAttempts,
+    writeTimeoutMs: config.writeTimeoutMs,
+    balancer: balancerByName(config.balancer),
+    clientId: config.clientId,
+  };
+}
+
+/** Runs the profile on a proxied cluster of its own, prints it and writes its results. */
+export async function runCrossAzProfile(settings: CrossAzSettings): Promise<CrossAzResults> {
+  const loadBefore = loadavg();
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  console.log(
+    `\nCross-AZ profile: 3 brokers behind Toxiproxy, +${settings.latencyMs} ms each way (clients and replication), RF 3, min ISR 2, acks=all; ${settings.messages.toLocaleString('en-US')} × ${settings.valueBytes} B, sync calls of ${settings.chunk}, ${settings.partitions} partitions; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  const cluster = await startProxiedCluster({ name: 'bench-xaz', nodeCount: 3, basePort: BASE_PORT });
+  try {
+    for (const id of cluster.nodeIds()) {
+      for (const proxy of [cluster.clientProxy(id), cluster.replicationProxy(id)]) {
+        for (const stream of ['upstream', 'downstream'] as const) {
+          await cluster.toxiproxy.addToxic(proxy, {
+            type: 'latency',
+            stream,
+            name: `cross-az-${stream}`,
+            attributes: { latency: settings.latencyMs },
+          });
+        }
+      }
+    }
+    const brokers = cluster.brokers;
+    const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const run = `xaz-${Date.now()}`;
+    const topics = {
+      sync: `${run}-sync`,
+      streamed: `${run}-streamed`,
+      single: `${run}-single`,
+      probe: `${run}-probe`,
+    };
+    await admin.createTopics({
+      topics: Object.values(topics).map((topic) => ({
+        topic,
+        numPartitions: settings.partitions,
+        replicationFactor: 3,
+        configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+      })),
+      waitForLeaders: true,
+    });
+    const skipped = (id: string) => settings.skip.has(id);
+    const { messages, valueBytes, chunk } = settings;
+    const workload = throughputWorkload({ messages, valueBytes, chunk });
+
+    const syncTarget = { brokers, topic: topics.sync, calls: workload.calls, chunk };
+    const sync = await measure(
+      admin,
+      topics.sync,
+      [
+        ['kafkajs', () => kafkajsContender(syncTarget)],
+        [
+          'writer-lambda',
+          () =>
+            writerContender(syncTarget, {
+              id: 'writer-lambda',
+              name: 'Writer sync (the Lambda handlers’ defaults)',
+              note: 'idempotent, batchSize 1000, as readKafkaConfig builds it from KAFKA_BROKERS alone',
+              options: lambdaWriterOptions(brokers),
+            }),
+        ],
+        [
+          'kafka-go',
+          () =>
+            kafkaGoWriter({ brokers, topic: topics.sync, messages, valueBytes, chunk, batchTimeout: '50us' }),
+        ],
+        ['confluent', () => confluentContender(syncTarget, 'sync')],
+        ['platformatic', () => platformaticContender(syncTarget)],
+      ],
+      skipped,
+      settings,
+    );
+
+    const streamTarget = { brokers, topic: topics.streamed, calls: workload.calls, chunk };
+    const streamed = await measure(
+      admin,
+      topics.streamed,
+      [
+        [
+          'writer-async',
+          () =>
+            writerContender(streamTarget, {
+              id: 'writer-async',
+              name: 'Writer async + flush',
+              batchSize: 1000,
+              async: true,
+            }),
+        ],
+        [
+          'java',
+          () => javaProducer({ brokers, topic: topics.streamed, messages, valueBytes, props: JAVA_PROPS }),
+        ],
+        [
+          'librdkafka',
+          () =>
+            librdkafka({ brokers, topic: topics.streamed, probeTopic: topics.probe, messages, valueBytes }),
+        ],
+        ['confluent-streamed', () => confluentContender(streamTarget, 'streamed')],
+      ],
+      skipped,
+      settings,
+    );
+
+    const singleWrite = await singleWrites(brokers, topics.single, settings);
+    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    await admin.disconnect();
+
+    const loadAfter = loadavg();
+    console.log('\nCross-AZ, sync calls (time vs kafkajs sendBatch):\n');
+    console.log(throughputTable(sync, sync[0]?.id ?? 'kafkajs'));
+    console.log('\nCross-AZ, streamed (the Writer async as the baseline of this table):\n');
+    console.log(throughputTable(streamed, streamed[0]?.id ?? 'writer-async'));
+    console.log(`\nCross-AZ, one message per sync call, sequential (${settings.singleWrites} each):\n`);
+    console.log(
+      table(
+        singleWrite.map((r) => ({
+          contender: r.contender,
+          'p50 ms': r.p50Ms.toFixed(2),
+          'p99 ms': r.p99Ms.toFixed(2),
+          'mean ms': r.meanMs.toFixed(2),
+        })),
+      ),
+    );
+    const goals = crossAzGoals(sync, streamed);
+    console.log(`\nCross-AZ goals:\n${goalsTable(goals)}`);
+    console.log(
+      `\nLoad average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
+    );
+    const results: CrossAzResults = {
+      date: new Date().toISOString(),
+      machine,
+      loadAverage: { before: loadBefore, after: loadAfter },
+      settings: {
+        ...settings,
+        skip: [...settings.skip],
+        cluster: `3 brokers, RF 3, min ISR 2, Toxiproxy latency ${settings.latencyMs} ms each way`,
+      },
+      sync,
+      streamed,
+      singleWrite,
+      goals,
+    };
+    await writeFile(join(RESULTS_DIR, 'cross-az.json'), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(join(RESULTS_DIR, 'cross-az.svg'), crossAzChart(results));
+    console.log('Wrote bench/results/cross-az.json, cross-az.svg');
+    return results;
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/**
+ * The issue's goal: the Writer ahead of every peer in its mode, in throughput and, for sync calls,
+ * in p99 per call (a stream has no calls). A peer that was skipped is simply not compared.
+ */
+export function crossAzGoals(sync: readonly ThroughputRow[], streamed: readonly ThroughputRow[]): Goal[] {
+  const goals: Goal[] = [];
+  const compare = (writerId: string, rows: readonly ThroughputRow[], withP99: boolean) => {
+    const writer = rows.find((r) => r.id === writerId);
+    for (const peer of rows) {
+      if (peer.id === writerId) continue;
+      if (!writer) {
+        goals.push({ goal: `${writerId} ahead of ${peer.id}`, measured: 'not run', met: null });
+        continue;
+      }
+      const fmt = (n: number) => n.toLocaleString('en-US');
+      goals.push({
+        goal: `${writerId} msgs/s >= ${peer.id}`,
+        measured: `${fmt(writer.msgsPerSec)} vs ${fmt(peer.msgsPerSec)} (${round(writer.msgsPerSec / peer.msgsPerSec, 2)}x)`,
+        met: writer.msgsPerSec >= peer.msgsPerSec,
+      });
+      if (withP99 && writer.p99Ms !== null && peer.p99Ms !== null) {
+        goals.push({
+          goal: `${writerId} p99 per call <= ${peer.id}`,
+          measured: `${writer.p99Ms} vs ${peer.p99Ms} ms`,
+          met: writer.p99Ms <= peer.p99Ms,
+        });
+      }
+    }
+  };
+  compare('writer-lambda', sync, true);
+  compare('writer-async', streamed, false);
+  return goals;
+}
+
+type Builder = [id: string, build: () => Promise<Contender> | Contender];
+
+/** Alternating rounds of the contenders not skipped, checked against the topic's growth. */
+async function measure(
+  admin: ReturnType<Kafka['admin']>,
+  topic: string,
+  builders: readonly Builder[],
+  skipped: (id: string) => boolean,
+  settings: CrossAzSettings,
+): Promise<ThroughputRow[]> {
+  const contenders: Contender[] = [];
+  for (const [id, build] of builders) if (!skipped(id)) contenders.push(await build());
+  if (contenders.length === 0) return [];
+  console.log(`Running ${contenders.map((c) => c.id).join(', ')} in alternating rounds...`);
+  const perRound = contenders.reduce(
+    (sum, c) => sum + (c.id === 'java' ? javaRecordsPerRound(settings.messages) : settings.messages),
+    0,
+  );
+  const measured = await expectDelivered(admin, topic, perRound * (settings.rounds + 1), topic, () =>
+    alternatingRounds(contenders, settings.rounds, settings.messages),
+  );
+  // The first contender run is the table's baseline: kafkajs for sync calls, the Writer async for streams.
+  return throughputRows(measured, {
+    messages: settings.messages,
+    payloadBytes: throughputWorkload(settings).payloadBytes,
+    baselineId: contenders[0]?.id,
+  });
+}
+
+/** One message per awaited call: the webhook's shape, where each write waits for the ISR. */
+async function singleWrites(
+  brokers: string[],
+  topic: string,
+  settings: CrossAzSettings,
+): Promise<LatencyRow[]> {
+  const value = Buffer.alloc(settings.valueBytes, 'x');
+  const message = (i: number) => ({ key: keyOf(i), value });
+  const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  const writer = new Writer({ brokers, topic, ...lambdaWriterOptions(brokers) });
+  await writer.connect();
+  const senders: Array<[id: string, name: string, send: (i: number) => Promise<unknown>]> = [
+    [
+      'kafkajs-send',
+      'kafkajs send',
+      (i) => producer.send({ topic, acks: RequiredAcks.All, messages: [message(i)] }),
+    ],
+    ['writer-lambda', 'Writer sync (Lambda defaults)', (i) => writer.writeMessages([message(i)])],
+  ];
+  const samples = senders.map(() => [] as number[]);
+  try {
+    for (const [, , send] of senders) await send(0);
+    for (let i = 0; i < settings.singleWrites; i++) {
+      for (const [j, [, , send]] of senders.entries()) {
+        const start = performance.now();
+        await send(i);
+        samples[j]?.push(performance.now() - start);
+      }
+    }
+  } finally {
+    await Promise.allSettled([producer.disconnect(), writer.close()]);
+  }
+  let baseline: number | undefined;
+  return senders.map(([id, name], j) => {
+    const row = latencyRow(id, name, samples[j] ?? [], baseline);
+    baseline ??= row.meanMs;
+    return row;
+  });
+}
+
+function crossAzChart(results: CrossAzResults): string {
+  const bars = [...results.sync, ...results.streamed].map((r) => ({
+    label: r.contender,
+    value: r.msgsPerSec,
+    annotation: `${r.msgsPerSec.toLocaleString('en-US')}${r.p99Ms === null ? '' : `  (p99 ${round(r.p99Ms, 1)} ms)`}`,
+    color: KIND_COLORS[r.kind],
+  }));
+  return barChart({
+    title: `Cross-AZ: +${results.settings.latencyMs} ms each way, RF 3, min ISR 2, acks=all, ${results.settings.messages.toLocaleString('en-US')} × ${results.settings.valueBytes} B`,
+    subtitle: `${results.machine}; ${results.date.slice(0, 10)}; sync calls of ${results.settings.chunk}, then streamed`,
+    unit: 'messages / s (higher is better)',
+    bars,
+  });
+}
