@@ -23,6 +23,8 @@ export interface ThroughputRow {
   ratioToKafkajs: number;
   note: string;
   roundsMs: number[];
+  /** Acknowledged records not found in the contender's topic, where it had a topic of its own. */
+  undelivered?: number;
 }
 
 /** What a contender's run produced before it is compared with the baseline. */
@@ -35,6 +37,7 @@ export interface Measured {
   /** Per timed round, when measurable. */
   cpuMicrosPerMessage?: number[];
   note?: string;
+  undelivered?: number;
 }
 
 /**
@@ -67,6 +70,7 @@ export function throughputRows(
       ratioToKafkajs: round(ms / baselineMs, 3),
       note: m.note ?? '',
       roundsMs: m.roundsMs.map((r) => round(r, 1)),
+      ...(m.undelivered === undefined ? {} : { undelivered: m.undelivered }),
     };
   });
 }
