@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLAIM_CHECK_THRESHOLD_BYTES } from '../../../lib/config/claim-check-config.ts';
+import { ConfigError } from '../../../lib/config/errors.ts';
 import { readKafkaConfig } from '../../../lib/config/kafka-config.ts';
 import { readWebhookConfig } from '../../../lib/config/webhook-config.ts';
+import { createSqsHandler } from '../../../lib/lambda/sqs/handler.ts';
 
 const BROKERS = { KAFKA_BROKERS: '127.0.0.1:9092' };
 
@@ -72,5 +74,28 @@ describe('WEBHOOK_MAX_BYTES with the claim check', () => {
     expect(
       readWebhookConfig({ KAFKA_CLAIM_CHECK_BUCKET: 'claims', WEBHOOK_MAX_BYTES: '2048' }).config.maxBytes,
     ).toBe(2048);
+  });
+});
+
+describe('a handler with a bad claim-check configuration', () => {
+  it('fails its cold start with one ConfigError naming every problem', () => {
+    const env = {
+      ...BROKERS,
+      KAFKA_TOPIC: 'orders',
+      KAFKA_CLAIM_CHECK_BUCKET: 'Bad_Bucket',
+      KAFKA_CLAIM_CHECK_THRESHOLD_BYTES: 'big',
+    };
+    const error = (() => {
+      try {
+        createSqsHandler({ env });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'KAFKA_CLAIM_CHECK_THRESHOLD_BYTES must be an integer from 1 to 9007199254740991, got "big"',
+      'KAFKA_CLAIM_CHECK_BUCKET "Bad_Bucket" is not a valid S3 bucket name',
+    ]);
   });
 });
