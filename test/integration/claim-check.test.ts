@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { readKafkaConfig } from '../../lib/config/kafka-config.ts';
 import { ClaimCheckError } from '../../lib/lambda/claim-check.ts';
 import { createEventBridgeHandler } from '../../lib/lambda/eventbridge/handler.ts';
 import { clearS3Client } from '../../lib/lambda/s3-api.ts';
+import { createScheduledHandler } from '../../lib/lambda/scheduled/handler.ts';
 import { createSqsHandler } from '../../lib/lambda/sqs/handler.ts';
 import { WarmWriter } from '../../lib/lambda/warm-writer.ts';
 import { createWebhookHandler } from '../../lib/lambda/webhook/handler.ts';
@@ -212,5 +213,31 @@ describe('the claim check on moto S3 and a real broker', () => {
     const [record] = await consumeWithKcat(brokers, topic, { count: 1 });
     expect(record?.headers[VALUE_HEADER]).toEqual(Buffer.of(1));
     expect(JSON.parse((await payloadOf(record as KcatRecord)).toString())).toEqual(event.detail);
+  });
+
+  it('offloads an NDJSON line longer than KAFKA_BATCH_BYTES from a scheduled S3 source', async () => {
+    const topic = await createTopic(brokers, { partitions: 1 });
+    const long = JSON.stringify({ id: 'long', pad: 'p'.repeat(1_500_000) });
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'ndjson/a.ndjson', Body: `{"id":"short"}\n${long}\n` }),
+    );
+    const env = {
+      ...kafkaEnv(topic),
+      SCHEDULE_SOURCE: `s3://${BUCKET}/ndjson/`,
+      SCHEDULE_MAX_LINE_BYTES: String(2_000_000),
+    };
+    const warmWriter = new WarmWriter({ config: readKafkaConfig(env).config });
+    const handler = createScheduledHandler({ env, warmWriter, observability: quietObservability() });
+    const cron = JSON.parse(
+      readFileSync(new URL('../fixtures/scheduled/scheduled-event.json', import.meta.url), 'utf8'),
+    );
+
+    const summary = await handler(cron, sqsContext() as never);
+    await warmWriter.close();
+
+    expect(summary).toMatchObject({ published: 2, objectsDone: 1, objectsFailed: 0 });
+    const records = await consumeWithKcat(brokers, topic, { count: 2 });
+    expect(records.map((r) => r.headers[VALUE_HEADER])).toEqual([Buffer.of(0), Buffer.of(1)]);
+    expect((await payloadOf(records[1] as KcatRecord)).toString()).toBe(long);
   });
 });
