@@ -1,3 +1,4 @@
+import type { ClaimCheckProps } from './constructs/claim-check-bucket.ts';
 import type { ExternalKafkaAuth } from './constructs/external-kafka.ts';
 import { BrokerMode } from './constructs/kafka-broker.ts';
 import type { MskAuthMethod } from './constructs/msk-provisioned.ts';
@@ -178,6 +179,20 @@ export function bridgeContext(read: ContextReader): BridgeContext {
   if (signature === 'none' && webhookSecretArn)
     problems.push('webhookSecretArn is set but webhookSignature is none; choose the scheme');
 
+  /** `-c claimCheckBucket=<name>` [`-c claimCheckPrefix=<p>`] [`-c claimCheckThresholdBytes=<n>`]. */
+  const claimCheck = (): ClaimCheckProps | undefined => {
+    const bucketName = text('claimCheckBucket');
+    const prefix = text('claimCheckPrefix');
+    const thresholdBytes = integer('claimCheckThresholdBytes');
+    if (bucketName === undefined) {
+      for (const key of ['claimCheckPrefix', 'claimCheckThresholdBytes']) {
+        if (text(key) !== undefined) problems.push(`${key} applies only with claimCheckBucket`);
+      }
+      return undefined;
+    }
+    return { bucketName, prefix, thresholdBytes };
+  };
+
   let triggers: BridgeTriggers | undefined;
   const triggerNames = list('triggers');
   if (triggerNames !== undefined) {
@@ -200,6 +215,7 @@ export function bridgeContext(read: ContextReader): BridgeContext {
     sqsKey: text('sqsKey'),
     sqsUnwrapSns: flag('sqsUnwrapSns'),
     sqsExtendedPayloadBucket: text('sqsExtendedPayloadBucket'),
+    claimCheck: claimCheck(),
     eventBridgeTopics,
     eventBridgeKey: text('eventBridgeKey'),
     scheduleExpression: text('scheduleExpression'),

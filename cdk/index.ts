@@ -13,6 +13,7 @@ export {
   type KafkaClientSettings,
 } from './constructs/bridge-function.ts';
 export { BridgeNetwork, type BridgeNetworkProps } from './constructs/bridge-network.ts';
+export type { ClaimCheckProps } from './constructs/claim-check-bucket.ts';
 export { EventBridgeTarget, type EventBridgeTargetProps } from './constructs/eventbridge-target.ts';
 export {
   ExternalKafka,

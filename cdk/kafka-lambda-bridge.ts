@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { BridgeAlarms } from './constructs/bridge-alarms.ts';
 import type { KafkaClientSettings } from './constructs/bridge-function.ts';
 import { BridgeNetwork } from './constructs/bridge-network.ts';
+import type { ClaimCheckProps } from './constructs/claim-check-bucket.ts';
 import { ExternalKafka, type ExternalKafkaAuth } from './constructs/external-kafka.ts';
 import { BrokerMode, type KafkaBroker } from './constructs/kafka-broker.ts';
 import { type MskAuthMethod, MskProvisionedBroker } from './constructs/msk-provisioned.ts';
@@ -158,6 +159,13 @@ export interface KafkaLambdaBridgeProps {
   readonly kafka?: KafkaClientSettings;
   /** Retention of every log group. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Every function stores values over a size in this existing bucket and writes their `s3://`
+   * reference instead (`KAFKA_CLAIM_CHECK_*`, bakdata's large-message format); the webhook then
+   * accepts bodies up to Lambda's 6 MB. Give the bucket a lifecycle rule.
+   * @default off
+   */
+  readonly claimCheck?: ClaimCheckProps;
   /** Alarm notifications. @default none */
   readonly alarmTopic?: sns.ITopic;
 }
@@ -215,7 +223,8 @@ export class KafkaLambdaBridge extends Construct {
       secretsManager: (triggers.webhook && signature !== 'none') || usesSecret(access),
       s3:
         (triggers.schedule && props.scheduleSource !== undefined && props.scheduleSource !== 'input') ||
-        (triggers.sqs && props.sqsExtendedPayloadBucket !== undefined),
+        (triggers.sqs && props.sqsExtendedPayloadBucket !== undefined) ||
+        props.claimCheck !== undefined,
     });
     this.broker = this.createBroker(access, network);
 
@@ -225,6 +234,7 @@ export class KafkaLambdaBridge extends Construct {
       idempotent: props.idempotent,
       allowAutoTopicCreation: props.allowAutoTopicCreation,
       logRetention: props.logRetention,
+      claimCheck: props.claimCheck,
     };
     this.webhook = triggers.webhook
       ? new WebhookToKafka(this, 'Webhook', {

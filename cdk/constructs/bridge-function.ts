@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { bridgeCode } from '../bundling/bridge-code.ts';
+import { type ClaimCheckProps, claimCheckEnvironment, grantClaimCheckWrites } from './claim-check-bucket.ts';
 import { type KafkaBroker, type ProduceGrant, secretReadStatements } from './kafka-broker.ts';
 
 /** Producer settings every function shares, as `KAFKA_*` variables. */
@@ -69,6 +70,12 @@ export interface BridgeFunctionProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Values over a size go to this S3 bucket first and the record carries their reference
+   * (`KAFKA_CLAIM_CHECK_*`); the function may put objects under the prefix.
+   * @default off: every value is written to Kafka as it is
+   */
+  readonly claimCheck?: ClaimCheckProps;
 }
 
 /**
@@ -84,6 +91,8 @@ const MANAGED_KEYS = new Set([
   'KAFKA_REGION',
   'KAFKA_IDEMPOTENT',
   'KAFKA_ALLOW_AUTO_TOPIC_CREATION',
+  'KAFKA_CLAIM_CHECK_BUCKET',
+  'KAFKA_CLAIM_CHECK_PREFIX',
 ]);
 
 /** Values that would show in plain text in the Lambda console and CloudFormation. */
@@ -158,6 +167,7 @@ export class BridgeFunction extends Construct {
       KAFKA_ACKS: settings.acks ?? 'all',
       KAFKA_COMPRESSION: settings.compression ?? 'none',
       ...(settings.balancer ? { KAFKA_BALANCER: settings.balancer } : {}),
+      ...(props.claimCheck ? claimCheckEnvironment(`BridgeFunction ${id}`, props.claimCheck) : {}),
       // Stack traces point into the TypeScript sources (the maps ship beside the bundle).
       NODE_OPTIONS: '--enable-source-maps',
       ...props.environment,
@@ -185,6 +195,7 @@ export class BridgeFunction extends Construct {
     });
 
     props.broker.grantProduce(this.role, props.produce);
+    if (props.claimCheck) grantClaimCheckWrites(this, this.role, props.claimCheck);
     for (const { secret, key } of props.secrets ?? []) {
       for (const statement of secretReadStatements(secret, key)) this.role.addToPrincipalPolicy(statement);
     }

@@ -1,5 +1,6 @@
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { KafkaClientSettings } from '../constructs/bridge-function.ts';
+import type { ClaimCheckProps } from '../constructs/claim-check-bucket.ts';
 import type { KafkaBroker, ProduceGrant } from '../constructs/kafka-broker.ts';
 
 /**
@@ -27,6 +28,13 @@ export interface TriggerToKafkaProps {
   readonly logRetention?: logs.RetentionDays;
   /** Memory of the function in MB. @default 512 */
   readonly memorySize?: number;
+  /**
+   * Offload values over a size to an existing S3 bucket (`KAFKA_CLAIM_CHECK_*`); the function may
+   * put objects under the prefix. In a VPC the broker's network needs S3 access (KafkaLambdaBridge
+   * adds the gateway endpoint).
+   * @default off
+   */
+  readonly claimCheck?: ClaimCheckProps;
 }
 
 /** The produce grant of a trigger's function: its topics, with the shared producer settings. */
@@ -45,5 +53,6 @@ export function functionSettings(props: TriggerToKafkaProps) {
     kafka: props.kafka,
     logRetention: props.logRetention,
     memorySize: props.memorySize,
+    claimCheck: props.claimCheck,
   };
 }

@@ -1,6 +1,7 @@
 import { BALANCER_NAMES, type BalancerName } from '../balancers/balancer-by-name.ts';
 import { Compression } from '../writer/codecs/compression.ts';
 import { RequiredAcks } from '../writer/required-acks.ts';
+import { type ClaimCheckConfig, readClaimCheckConfig } from './claim-check-config.ts';
 import type { Env } from './env-reader.ts';
 import { EnvReader } from './env-reader.ts';
 
@@ -49,6 +50,8 @@ export interface KafkaConfig {
   connectTimeoutMs: number;
   /** Milliseconds kept free at the end of an invocation for the handler to answer. */
   deadlineMarginMs: number;
+  /** Values over a size go to S3, the record carries a reference (`KAFKA_CLAIM_CHECK_*`); off when unset. */
+  claimCheck?: ClaimCheckConfig | undefined;
 }
 
 const ACKS: Record<string, RequiredAcks> = {
@@ -97,7 +100,9 @@ export function readKafkaConfig(env: Env): { config: KafkaConfig; problems: stri
     writeTimeoutMs: r.integer('KAFKA_WRITE_TIMEOUT_MS', 10_000, { min: 100 }),
     connectTimeoutMs: r.integer('KAFKA_CONNECT_TIMEOUT_MS', 5_000, { min: 100 }),
     deadlineMarginMs: r.integer('KAFKA_DEADLINE_MARGIN_MS', 500, { min: 0 }),
+    claimCheck: undefined,
   };
+  config.claimCheck = readClaimCheckConfig(r, config.batchBytes);
   if (config.tls.enabled === false && mode === 'aws-iam')
     r.problem('KAFKA_AUTH=aws-iam needs KAFKA_TLS=true (MSK IAM is TLS only)');
   if (config.idempotent && config.requiredAcks !== RequiredAcks.All)

@@ -53,6 +53,8 @@ export const DELIVERY_ID_HEADERS: Readonly<Record<WebhookSignatureScheme, string
   'hmac-sha256': undefined,
 };
 
+/** Kafka's default record limit (1 MB): a bigger body could not be written without the claim check. */
+const DEFAULT_MAX_BYTES = 1_048_576;
 /** Lambda refuses synchronous payloads above 6 MB, so a larger limit could never apply. */
 const MAX_BODY_LIMIT_BYTES = 6 * 1024 * 1024;
 /** Kafka's own rule for topic names. */
@@ -89,7 +91,13 @@ export function readWebhookConfig(env: Env): { config: WebhookConfig; problems: 
     secret,
     toleranceSeconds: r.integer('WEBHOOK_TOLERANCE_SECONDS', 300, { min: 1, max: 7 * 24 * 3600 }),
     key: readKey(r, signature),
-    maxBytes: r.integer('WEBHOOK_MAX_BYTES', 1_048_576, { min: 1, max: MAX_BODY_LIMIT_BYTES }),
+    // A body over the claim-check threshold goes to S3, so Kafka's 1 MB no longer bounds it;
+    // Lambda's 6 MB payload limit still does (API Gateway's 10 MB cannot reach the function).
+    maxBytes: r.integer(
+      'WEBHOOK_MAX_BYTES',
+      r.raw('KAFKA_CLAIM_CHECK_BUCKET') === undefined ? DEFAULT_MAX_BYTES : MAX_BODY_LIMIT_BYTES,
+      { min: 1, max: MAX_BODY_LIMIT_BYTES },
+    ),
   };
   return { config, problems: r.problems };
 }

@@ -2,16 +2,26 @@
  * kafka-lambda-bridge/lambda: handler factories (each functions/<name> is one of these), the
  * container's warm Writer, configuration readers, the pure mappings and the batch sources.
  */
+
+export type { ClaimCheckConfig } from '../config/claim-check-config.ts';
 export { ConfigError } from '../config/errors.ts';
 export { type EventBridgeConfig, readEventBridgeConfig } from '../config/eventbridge-config.ts';
 export { type KafkaConfig, readKafkaConfig } from '../config/kafka-config.ts';
 export { readScheduleConfig, type ScheduleConfig } from '../config/schedule-config.ts';
 export { readSqsConfig, type SqsConfig } from '../config/sqs-config.ts';
 export { readWebhookConfig, type WebhookConfig, WebhookSignatureScheme } from '../config/webhook-config.ts';
+export {
+  type ClaimCheckPlan,
+  claimCheckUri,
+  LARGE_MESSAGE_HEADERS,
+  LargeMessageFlag,
+  planClaimCheck,
+} from '../mapping/claim-check.ts';
 export { MappingError } from '../mapping/errors.ts';
 export { type BridgeEvent, eventBridgeEventToMessage } from '../mapping/eventbridge.ts';
 export { sqsRecordToMessage } from '../mapping/sqs.ts';
 export { WebhookRequestError } from '../mapping/webhook.ts';
+export { ClaimCheckError } from './claim-check.ts';
 export { clearContainerWarmWriter, containerWarmWriter } from './container.ts';
 export { createEventBridgeHandler, type EventBridgeHandlerOptions } from './eventbridge/handler.ts';
 export { createObservability, METRICS, type Observability } from './observability.ts';

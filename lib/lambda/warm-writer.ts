@@ -8,6 +8,8 @@ import { AuthenticationError, WriteErrors } from '../writer/errors.ts';
 import type { Message } from '../writer/message.ts';
 import type { WriterOptions } from '../writer/options.ts';
 import { type RecordMetadata, Writer } from '../writer/writer.ts';
+import { writeWithClaimCheck } from './claim-check.ts';
+import { type S3Api, sdkS3Api } from './s3-api.ts';
 
 /** The part of a Lambda context the bridge uses. */
 export type InvocationContext = Pick<Context, 'getRemainingTimeInMillis'>;
@@ -18,6 +20,8 @@ export interface WarmWriterOptions {
   logger?: WriterLogger;
   /** Builds the Writer; tests pass one that counts or wraps. */
   createWriter?: (options: WriterOptions) => Writer;
+  /** Where claim-checked values are stored (`config.claimCheck`). @default the container's S3 client */
+  s3?: () => S3Api;
 }
 
 /** Per-write options a handler passes through to the Writer (see WriteOptions). */
@@ -57,13 +61,36 @@ export class WarmWriter {
 
   /**
    * Writes messages within the invocation's time, keeping `deadlineMarginMs` for the handler to
-   * answer. After an authentication failure the secret is fetched again and the write retried
-   * once with the new credentials: that is how a rotated password is picked up.
+   * answer. With `config.claimCheck`, values over its threshold are stored in S3 first and the
+   * records carry their references; a message whose value could not be stored fails alone with a
+   * ClaimCheckError in the WriteErrors. After an authentication failure the secret is fetched
+   * again and the write retried once with the new credentials: that is how a rotated password is
+   * picked up.
    */
   async write(
     messages: readonly Message[],
     context: InvocationContext,
     options: WarmWriteOptions = {},
+  ): Promise<RecordMetadata[]> {
+    const claimCheck = this.options.config.claimCheck;
+    if (claimCheck === undefined) return await this.writeToKafka(messages, context, options);
+    return await writeWithClaimCheck(
+      messages,
+      claimCheck,
+      (ready) => this.writeToKafka(ready, context, options),
+      {
+        s3: (this.options.s3 ?? sdkS3Api)(),
+        signal: AbortSignal.timeout(Math.max(1, this.budgetMs(context))),
+        keepOrder: options.stopPartitionOnFailure === true,
+      },
+    );
+  }
+
+  /** The Kafka part of write(), with the retry after a rotated secret. */
+  private async writeToKafka(
+    messages: readonly Message[],
+    context: InvocationContext,
+    options: WarmWriteOptions,
   ): Promise<RecordMetadata[]> {
     try {
       return await this.writeOnce(messages, context, options);

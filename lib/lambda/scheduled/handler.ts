@@ -77,7 +77,7 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
       ? options.source
       : options.source
         ? () => options.source as BatchSource
-        : defaultSource(kafka.batchBytes);
+        : defaultSource(kafka.batchBytes, warmWriter.config.claimCheck !== undefined);
 
   async function publish(event: unknown, context: Context): Promise<ScheduledRunSummary> {
     const eventId = (event as { id?: unknown } | null)?.id;
@@ -215,7 +215,7 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
 }
 
 /** The source SCHEDULE_SOURCE names. */
-function defaultSource(batchBytes: number): SourceFactory {
+function defaultSource(batchBytes: number, claimCheck: boolean): SourceFactory {
   return (event, config, logger) => {
     if (config.source.kind === ScheduleSourceKind.Input) {
       return createInputSource(event, {
@@ -234,8 +234,11 @@ function defaultSource(batchBytes: number): SourceFactory {
       maxObjects: config.maxObjects,
       chunkBytes: config.chunkBytes,
       // A line the Writer would refuse (over KAFKA_BATCH_BYTES with its key and headers) is
-      // caught while reading; a key big enough to tip it over still ends in reject().
-      maxLineBytes: Math.max(16, Math.min(config.maxLineBytes, batchBytes - 4096)),
+      // caught while reading; a key big enough to tip it over still ends in reject(). With the
+      // claim check a long line goes to S3, so only SCHEDULE_MAX_LINE_BYTES bounds it.
+      maxLineBytes: claimCheck
+        ? config.maxLineBytes
+        : Math.max(16, Math.min(config.maxLineBytes, batchBytes - 4096)),
       logger,
     });
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { S3Api } from './s3-api.ts';
+import type { S3Api } from '../s3-api.ts';
 
 /**
  * A lease expired this long ago may be taken over. The holder sets the expiry to the end of its

@@ -1,6 +1,7 @@
 import { defaultLeaseKey } from '../../config/schedule-config.ts';
 import type { WriterLogger } from '../../writer/connection-options.ts';
 import type { Message } from '../../writer/message.ts';
+import { type ListedObject, type S3Api, sdkS3Api } from '../s3-api.ts';
 import type { BatchRun, BatchSource, SourceBatch, SourceReport } from './batch-source.ts';
 import { ConcurrentRunError, ObjectChangedError, S3SourceError } from './errors.ts';
 import { keyAtSource } from './message-key.ts';
@@ -16,7 +17,6 @@ import {
   type S3Tag,
 } from './object-progress.ts';
 import { RunLease } from './run-lease.ts';
-import { type ListedObject, type S3Api, sdkS3Api } from './s3-api.ts';
 
 /** What the NDJSON source logs through (Powertools' Logger via `writerLoggerFrom` fits). */
 export type SourceLogger = Pick<WriterLogger, 'info' | 'warn' | 'error'>;

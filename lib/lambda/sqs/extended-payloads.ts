@@ -1,6 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { extendedPayloadPointer, withPayload } from '../../mapping/sqs-extended-payload.ts';
-import { type S3Api, sdkS3Api } from '../scheduled/s3-api.ts';
+import { concurrently } from '../concurrently.ts';
+import { type S3Api, sdkS3Api } from '../s3-api.ts';
 
 /** How many payloads are fetched from S3 at once. */
 const CONCURRENCY = 8;
@@ -29,23 +30,18 @@ export async function resolveExtendedPayloads(
   });
   if (pending.length === 0) return resolved;
   const api = s3();
-  let next = 0;
-  const worker = async () => {
-    while (next < pending.length) {
-      const { index, bucket, key } = pending[next++] as (typeof pending)[number];
-      try {
-        const object = await api.getObject(bucket, key, signal);
-        resolved[index] = object
-          ? withPayload(records[index] as SQSRecord, object.body)
-          : new Error(`the extended payload s3://${bucket}/${key} does not exist`);
-      } catch (error) {
-        resolved[index] = new Error(
-          `reading the extended payload s3://${bucket}/${key} failed: ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
+  await concurrently(pending, CONCURRENCY, async ({ index, bucket, key }) => {
+    try {
+      const object = await api.getObject(bucket, key, signal);
+      resolved[index] = object
+        ? withPayload(records[index] as SQSRecord, object.body)
+        : new Error(`the extended payload s3://${bucket}/${key} does not exist`);
+    } catch (error) {
+      resolved[index] = new Error(
+        `reading the extended payload s3://${bucket}/${key} failed: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, pending.length) }, worker));
+  });
   return resolved;
 }

@@ -20,10 +20,15 @@ import {
   WriterClosedError,
 } from '../../writer/errors.ts';
 import type { RecordMetadata } from '../../writer/writer.ts';
+import { ClaimCheckError } from '../claim-check.ts';
 import { WebhookSecretError } from './signatures.ts';
 
 /** Problems the webhook answers with. */
-export type WebhookProblem = WebhookRejection | 'broker-unavailable' | 'internal-error';
+export type WebhookProblem =
+  | WebhookRejection
+  | 'broker-unavailable'
+  | 'payload-storage-unavailable'
+  | 'internal-error';
 
 /** A problem's RFC 9457 type URI, title and status. */
 export interface ProblemType {
@@ -45,6 +50,7 @@ export const PROBLEM_TYPES: Readonly<Record<WebhookProblem, ProblemType>> = {
   'missing-key': problem('missing-key', 'Message key missing'),
   'invalid-signature': problem('invalid-signature', 'Invalid signature'),
   'broker-unavailable': problem('broker-unavailable', 'Kafka unavailable', 503),
+  'payload-storage-unavailable': problem('payload-storage-unavailable', 'Payload storage unavailable', 503),
   'internal-error': problem('internal-error', 'Internal error', 500),
 };
 
@@ -112,6 +118,13 @@ export function classifyError(error: unknown): Classified {
   }
   if (error instanceof BrokerError && ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'].includes(error.code)) {
     return { problem: 'payload-too-large', detail: 'the message is larger than the topic accepts' };
+  }
+  // The body is over the claim-check threshold and S3 did not take it: nothing was written.
+  if (error instanceof ClaimCheckError) {
+    return {
+      problem: 'payload-storage-unavailable',
+      detail: 'the body could not be stored for Kafka; nothing was written, retry later',
+    };
   }
   if (error instanceof UnknownTopicError || error instanceof AuthenticationError) return internal();
   if (error instanceof ConfigError || error instanceof WebhookSecretError) return internal();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { ListedObject, S3Api, WriteCondition } from '../../../lib/lambda/s3-api.ts';
 import { ObjectChangedError } from '../../../lib/lambda/scheduled/errors.ts';
 import type { S3Tag } from '../../../lib/lambda/scheduled/object-progress.ts';
-import type { ListedObject, S3Api, WriteCondition } from '../../../lib/lambda/scheduled/s3-api.ts';
 
 interface StoredObject {
   body: Buffer;
@@ -17,7 +17,15 @@ interface StoredObject {
  */
 export class MemoryS3 implements S3Api {
   readonly objects = new Map<string, StoredObject>();
-  readonly calls = { list: 0, getRange: 0, getTags: 0, putTags: 0, getObject: 0, putObjectIf: 0 };
+  readonly calls = {
+    list: 0,
+    getRange: 0,
+    getTags: 0,
+    putTags: 0,
+    getObject: 0,
+    putObject: 0,
+    putObjectIf: 0,
+  };
   /** Every tag set written, per key, in order. */
   readonly tagHistory = new Map<string, S3Tag[][]>();
   /** Called before each ranged GET: tests change the object or fail the call here. */
@@ -84,6 +92,12 @@ export class MemoryS3 implements S3Api {
     this.check(bucket);
     const o = this.objects.get(key);
     return o === undefined ? undefined : { body: Buffer.from(o.body), etag: o.etag };
+  }
+
+  async putObject(bucket: string, key: string, body: Buffer) {
+    this.calls.putObject++;
+    this.check(bucket);
+    this.put(key, body);
   }
 
   async putObjectIf(bucket: string, key: string, body: string, condition: WriteCondition) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SecretError } from '../../../lib/auth/errors.ts';
 import { ConfigError } from '../../../lib/config/errors.ts';
+import { ClaimCheckError } from '../../../lib/lambda/claim-check.ts';
 import {
   classifyError,
   PROBLEM_TYPES,
@@ -51,6 +52,7 @@ describe('classifyError', () => {
     ['a write that ran out of time in flight', 503, new WriteAbortedError('timeout', true)],
     ['a flush that ran out of time', 503, new FlushTimeoutError(1)],
     ['a closing Writer', 503, new WriterClosedError()],
+    ['a claim-check value S3 did not store', 503, new WriteErrors([new ClaimCheckError('S3 down')])],
     ['Secrets Manager throttling', 503, new SecretError('cannot read secret x: ThrottlingException', true)],
     ['a missing secret', 500, new SecretError('cannot read secret x: ResourceNotFoundException', false)],
     ['a topic missing from the cluster', 500, new UnknownTopicError('orders')],
@@ -73,6 +75,15 @@ describe('classifyError', () => {
   it('says whether a timed-out message may still land', () => {
     expect(classifyError(new WriteAbortedError('timeout', true)).detail).toContain('may have been written');
     expect(classifyError(new WriteAbortedError('timeout', false)).detail).toContain('nothing was written');
+  });
+
+  it('says a claim-check failure wrote nothing, without S3 details', () => {
+    const { problem, detail } = classifyError(
+      new WriteErrors([new ClaimCheckError('s3://b/k: ECONNREFUSED')]),
+    );
+    expect(problem).toBe('payload-storage-unavailable');
+    expect(detail).toContain('nothing was written');
+    expect(detail).not.toContain('ECONNREFUSED');
   });
 
   it('never passes internal error text to the client', () => {

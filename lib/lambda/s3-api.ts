@@ -1,5 +1,5 @@
-import { ObjectChangedError } from './errors.ts';
-import type { S3Tag } from './object-progress.ts';
+import { ObjectChangedError } from './scheduled/errors.ts';
+import type { S3Tag } from './scheduled/object-progress.ts';
 
 /** An object as a listing shows it. */
 export interface ListedObject {
@@ -10,8 +10,9 @@ export interface ListedObject {
 }
 
 /**
- * The S3 calls the NDJSON source makes: a seam so the source's logic can be tested on an
- * in-memory bucket, while the integration tests run it on moto through the real SDK.
+ * The S3 calls the bridge makes (the scheduled NDJSON source, SQS Extended Client payloads, the
+ * claim check): a seam so their logic can be tested on an in-memory bucket, while the
+ * integration tests run it on moto through the real SDK.
  */
 export interface S3Api {
   /** One page of ListObjectsV2, keys in ascending UTF-8 byte order (general purpose buckets). */
@@ -38,6 +39,8 @@ export interface S3Api {
   putTags(bucket: string, key: string, tags: readonly S3Tag[]): Promise<void>;
   /** A small object's body and ETag (the run lease); `undefined` when there is no such object. */
   getObject(bucket: string, key: string, signal?: AbortSignal): Promise<StoredObject | undefined>;
+  /** Writes (or replaces) an object; resolves once S3 has stored it. */
+  putObject(bucket: string, key: string, body: Buffer, signal?: AbortSignal): Promise<void>;
   /**
    * A conditional write, atomic in S3: `{ ifNoneMatch: '*' }` creates the object only if there is
    * none, `{ ifMatch: etag }` replaces it only if it is still that version. Returns the new ETag,
@@ -143,6 +146,18 @@ export function sdkS3Api(): S3Api {
         if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
         throw error;
       }
+    },
+    async putObject(bucket, key, body, signal) {
+      const { sdk, client } = await s3();
+      await client.send(
+        new sdk.PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/octet-stream',
+        }),
+        { abortSignal: signal },
+      );
     },
     async putObjectIf(bucket, key, body, condition) {
       const { sdk, client } = await s3();

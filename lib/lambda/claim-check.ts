@@ -1,0 +1,119 @@
+import type { ClaimCheckConfig } from '../config/claim-check-config.ts';
+import { claimCheckUri, planClaimCheck } from '../mapping/claim-check.ts';
+import { MessageTooLargeError, WriteErrors } from '../writer/errors.ts';
+import type { Message } from '../writer/message.ts';
+import type { RecordMetadata } from '../writer/writer.ts';
+import { concurrently } from './concurrently.ts';
+import type { S3Api } from './s3-api.ts';
+
+/** How many values are stored in S3 at once. */
+const CONCURRENCY = 8;
+
+/**
+ * A message's value could not be stored in S3, so the message was not written to Kafka (a record
+ * never points at nothing). Retriable: S3 unreachable, throttled or out of time.
+ */
+export class ClaimCheckError extends Error {
+  readonly retriable = true;
+  /** Nothing of this message reached Kafka. */
+  readonly mayBeDelivered = false;
+}
+
+/** What writeWithClaimCheck needs besides the messages. */
+export interface ClaimCheckWriteOptions {
+  s3: S3Api;
+  /** Ends the S3 writes (the invocation's time); a write it ends fails its message. */
+  signal?: AbortSignal;
+  /**
+   * After a message whose value could not be stored, write none of the later ones (FIFO queues:
+   * their order must hold; the Writer's own stopPartitionOnFailure cannot see this failure).
+   */
+  keepOrder?: boolean;
+}
+
+/**
+ * Stores each value over the threshold in S3, then writes the messages, each offloaded one
+ * carrying its reference (lib/mapping/claim-check.ts decides). An object is written before the
+ * record that names it; a message whose object could not be stored is not written and fails with
+ * a ClaimCheckError in the call's WriteErrors, index-aligned like the Writer's own, so every
+ * trigger's existing failure path handles it. A MessageTooLargeError (nothing written) names the
+ * caller's message, not the rewritten one, so callers can find it.
+ */
+export async function writeWithClaimCheck(
+  messages: readonly Message[],
+  config: ClaimCheckConfig,
+  write: (messages: readonly Message[]) => Promise<RecordMetadata[]>,
+  options: ClaimCheckWriteOptions,
+): Promise<RecordMetadata[]> {
+  const prepared = await storeLargeValues(messages, config, options);
+  const firstFailed = prepared.findIndex((p) => p instanceof Error);
+  const writable = prepared.flatMap((p, i) =>
+    p instanceof Error || (options.keepOrder && firstFailed >= 0 && i > firstFailed) ? [] : [i],
+  );
+  const errors: Array<Error | undefined> = prepared.map((p) => (p instanceof Error ? p : undefined));
+  if (options.keepOrder && firstFailed >= 0) {
+    for (let i = firstFailed + 1; i < errors.length; i++) {
+      errors[i] ??= new ClaimCheckError('not written: an earlier message could not store its value in S3');
+    }
+  }
+  const records: Array<RecordMetadata | undefined> = prepared.map(() => undefined);
+  try {
+    if (writable.length > 0) {
+      const landed = await write(writable.map((i) => prepared[i] as Message));
+      landed.forEach((record, j) => {
+        records[writable[j] as number] = record;
+      });
+    }
+  } catch (error) {
+    if (error instanceof MessageTooLargeError) throw namingOriginals(error, prepared, messages);
+    if (!(error instanceof WriteErrors)) {
+      if (firstFailed < 0) throw error;
+      for (const i of writable) errors[i] = error as Error;
+    } else {
+      error.errors.forEach((e, j) => {
+        errors[writable[j] as number] = e;
+        records[writable[j] as number] = error.records[j] as RecordMetadata | undefined;
+      });
+    }
+  }
+  if (errors.every((e) => e === undefined)) return records as RecordMetadata[];
+  throw new WriteErrors(errors, records);
+}
+
+/** Each message as it is to be written, or the error storing its value; index-aligned. */
+async function storeLargeValues(
+  messages: readonly Message[],
+  config: ClaimCheckConfig,
+  { s3, signal }: ClaimCheckWriteOptions,
+): Promise<(Message | ClaimCheckError)[]> {
+  const plans = messages.map((message) => planClaimCheck(message, config));
+  const prepared: (Message | ClaimCheckError)[] = plans.map((plan) => plan.message);
+  const offloads = plans.flatMap((plan, index) => (plan.offload ? [{ index, object: plan.offload }] : []));
+  await concurrently(offloads, CONCURRENCY, async ({ index, object }) => {
+    try {
+      await s3.putObject(object.bucket, object.key, object.body, signal);
+    } catch (error) {
+      prepared[index] = new ClaimCheckError(
+        `storing the value in ${claimCheckUri(object.bucket, object.key)} failed: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  });
+  return prepared;
+}
+
+/** The same error, naming the caller's messages instead of their claim-checked copies. */
+function namingOriginals(
+  error: MessageTooLargeError,
+  prepared: readonly (Message | Error)[],
+  originals: readonly Message[],
+): MessageTooLargeError {
+  const byPrepared = new Map(prepared.map((m, i) => [m, originals[i] as Message]));
+  const original = (m: Message) => byPrepared.get(m) ?? m;
+  return new MessageTooLargeError(
+    original(error.tooLarge),
+    error.remaining.map(original),
+    error.sizeBytes,
+    error.limitBytes,
+  );
+}
