@@ -8,6 +8,10 @@ import { EnvReader } from './env-reader.ts';
 export const KAFKA_AUTH_MODES = ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-iam'] as const;
 export type KafkaAuthMode = (typeof KAFKA_AUTH_MODES)[number];
 
+/** `KAFKA_TRACING` values: `auto` traces when `@opentelemetry/api` can be loaded, `off` never loads it. */
+export const KAFKA_TRACING_MODES = ['auto', 'off'] as const;
+export type KafkaTracingMode = (typeof KAFKA_TRACING_MODES)[number];
+
 /** How the bridge authenticates to Kafka. Credentials themselves are fetched later, never logged. */
 export type KafkaAuthConfig =
   | { mode: 'none' }
@@ -49,6 +53,8 @@ export interface KafkaConfig {
   connectTimeoutMs: number;
   /** Milliseconds kept free at the end of an invocation for the handler to answer. */
   deadlineMarginMs: number;
+  /** OpenTelemetry producer spans for the Writer's writes (`KAFKA_TRACING`). */
+  tracing: KafkaTracingMode;
 }
 
 const ACKS: Record<string, RequiredAcks> = {
@@ -97,6 +103,7 @@ export function readKafkaConfig(env: Env): { config: KafkaConfig; problems: stri
     writeTimeoutMs: r.integer('KAFKA_WRITE_TIMEOUT_MS', 10_000, { min: 100 }),
     connectTimeoutMs: r.integer('KAFKA_CONNECT_TIMEOUT_MS', 5_000, { min: 100 }),
     deadlineMarginMs: r.integer('KAFKA_DEADLINE_MARGIN_MS', 500, { min: 0 }),
+    tracing: r.oneOf('KAFKA_TRACING', KAFKA_TRACING_MODES, 'auto'),
   };
   if (config.tls.enabled === false && mode === 'aws-iam')
     r.problem('KAFKA_AUTH=aws-iam needs KAFKA_TLS=true (MSK IAM is TLS only)');
