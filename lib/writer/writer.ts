@@ -386,9 +386,16 @@ export class Writer {
   ): Promise<Array<string | Error>> {
     try {
       const baseOffset = await this.sendBatch(topic, partition, entries, signal);
-      return offsetsFrom(baseOffset, entries.length);
+      const offsets = offsetsFrom(baseOffset, entries.length);
+      if (this.observed) reportSettled(entries, topic, partition, offsets, undefined, this.config.logger);
+      return offsets;
     } catch (error) {
-      if (!isTooLarge(error) || entries.length === 1) return entries.map(() => error as Error);
+      if (!isTooLarge(error) || entries.length === 1) {
+        if (this.observed)
+          reportSettled(entries, topic, partition, undefined, error as Error, this.config.logger);
+        return entries.map(() => error as Error);
+      }
+      // Split, not settled: each part is reported when it is.
       const middle = Math.ceil(entries.length / 2);
       const halves = [entries.slice(0, middle), entries.slice(middle)] as const;
       const first = await this.produceBatch(topic, partition, halves[0], signal, stopPartitionOnFailure);
@@ -455,19 +462,13 @@ export class Writer {
       this.collector.batchBytes.observe(bytes);
       this.collector.batchTimeMs.observe(Date.now() - firstQueuedAt);
       this.complete(entries, undefined);
-      const offset = requiredAcks === RequiredAcks.None ? '-1' : baseOffset;
-      if (this.observed) {
-        const offsets = offsetsFrom(offset, entries.length);
-        reportSettled(entries, topic, partition, offsets, undefined, this.config.logger);
-      }
-      return offset;
+      return requiredAcks === RequiredAcks.None ? '-1' : baseOffset;
     } catch (error) {
       // The transport knows whether a request of this batch can have reached the broker.
       const verdict = this.transport.abandon?.(batch);
       const failure = verdict ? withDeliveryVerdict(error as Error, verdict.mayBeWritten) : (error as Error);
       this.collector.errors++;
       this.complete(entries, failure);
-      if (this.observed) reportSettled(entries, topic, partition, undefined, failure, this.config.logger);
       throw failure;
     }
   }
