@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type BridgeBundle, buildBridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
-import { FUNCTION_ENTRIES } from '../../cdk/paths.ts';
-import { invokeDeployedSqs, writeDeployedRuntime } from '../support/deployed-function.ts';
+import type { BridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
+import { buildDeployedSqs, invokeDeployedSqs } from '../support/deployed-function.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
 import { sqsEvent, sqsRecord } from '../support/sqs-events.ts';
 import { createTopic } from '../support/topics.ts';
@@ -49,13 +47,7 @@ let bundle: BridgeBundle;
 
 beforeAll(async () => {
   // Outside the project: the bundle finds no node_modules of ours, as in Lambda without a layer.
-  dir = await mkdtemp(join(tmpdir(), 'deployed-tracing-'));
-  bundle = buildBridgeBundle({
-    entry: FUNCTION_ENTRIES.sqs,
-    outdir: join(dir, 'asset'),
-    withIamSigner: false,
-  });
-  await writeDeployedRuntime(dir);
+  ({ dir, bundle } = await buildDeployedSqs('deployed-tracing-'));
   await writeFile(join(dir, 'resolve-hook.mjs'), RESOLVE_HOOK);
   await writeFile(join(dir, 'adot-like.cjs'), ADOT_LIKE_PRELOAD);
 });

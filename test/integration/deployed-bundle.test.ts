@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type BridgeBundle, buildBridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
-import { FUNCTION_ENTRIES } from '../../cdk/paths.ts';
-import { invokeDeployedSqs, writeDeployedRuntime } from '../support/deployed-function.ts';
+import type { BridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
+import { buildDeployedSqs, invokeDeployedSqs } from '../support/deployed-function.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
 import { sqsEvent, sqsRecord } from '../support/sqs-events.ts';
 import { createTopic, topicExists, uniqueTopic } from '../support/topics.ts';
@@ -15,14 +12,7 @@ let dir: string;
 let bundle: BridgeBundle;
 
 beforeAll(async () => {
-  // Outside the project: a package the bundle failed to carry has no node_modules to fall back on.
-  dir = await mkdtemp(join(tmpdir(), 'deployed-sqs-'));
-  bundle = buildBridgeBundle({
-    entry: FUNCTION_ENTRIES.sqs,
-    outdir: join(dir, 'asset'),
-    withIamSigner: false,
-  });
-  await writeDeployedRuntime(dir);
+  ({ dir, bundle } = await buildDeployedSqs('deployed-sqs-'));
 });
 
 afterAll(async () => {

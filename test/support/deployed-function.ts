@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
+import { type BridgeBundle, buildBridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
+import { FUNCTION_ENTRIES } from '../../cdk/paths.ts';
 
 /**
  * Runs in a fresh `node` as Lambda's runtime would: imports index.mjs (the handler's init runs),
@@ -32,9 +34,19 @@ writeFileSync(process.env.RESPONSE_FILE, JSON.stringify(response));
 process.exit(0);
 `;
 
-/** Writes the runtime script into `dir` (outside the project, so nothing falls back on node_modules). */
-export async function writeDeployedRuntime(dir: string): Promise<void> {
+/**
+ * The SQS function's deployment bundle and the runtime script, in a new directory outside the
+ * project: a package the bundle failed to carry has no node_modules to fall back on.
+ */
+export async function buildDeployedSqs(prefix: string): Promise<{ dir: string; bundle: BridgeBundle }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const bundle = buildBridgeBundle({
+    entry: FUNCTION_ENTRIES.sqs,
+    outdir: join(dir, 'asset'),
+    withIamSigner: false,
+  });
   await writeFile(join(dir, 'runtime.mjs'), RUNTIME);
+  return { dir, bundle };
 }
 
 /**
