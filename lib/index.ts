@@ -12,6 +12,12 @@ export {
   ReferenceHash,
   RoundRobin,
 } from './balancers/index.ts';
+export {
+  type OpenTelemetryApi,
+  type OpenTelemetryInstrumentationOptions,
+  openTelemetryInstrumentation,
+  TRACER_NAME,
+} from './tracing/opentelemetry.ts';
 export { Compression } from './writer/codecs/compression.ts';
 export type { OauthBearerToken, SaslOptions, TlsOptions, WriterLogger } from './writer/connection-options.ts';
 export {
@@ -31,6 +37,13 @@ export {
   WriterConfigError,
   WriterError,
 } from './writer/errors.ts';
+export type {
+  InstrumentedMessage,
+  SettledBatch,
+  WriteObserver,
+  WriterInstrumentation,
+  WriteStart,
+} from './writer/instrumentation.ts';
 export type { HeaderValue, Message, MessageBytes } from './writer/message.ts';
 export { type CompletionCallback, WRITER_DEFAULTS, type WriterOptions } from './writer/options.ts';
 export { RequiredAcks } from './writer/required-acks.ts';

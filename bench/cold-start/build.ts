@@ -58,7 +58,7 @@ export async function deployed(
 }
 
 /** Output sizes, and the chunks of dynamically imported packages. */
-function outputBytes(
+export function outputBytes(
   metafile: Metafile,
   entry: string,
 ): Pick<Built, 'totalBytes' | 'initBytes' | 'initFiles' | 'mapBytes' | 'lazyChunks'> {

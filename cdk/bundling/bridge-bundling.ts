@@ -7,6 +7,9 @@ import { PROJECT_ROOT, SOURCE_EXTENSION } from '../paths.ts';
 const REQUIRE_SHIM =
   "import { createRequire as __bridgeCreateRequire } from 'node:module'; const require = __bridgeCreateRequire(import.meta.url);";
 
+/** Left to the function's runtime (see `external` below). */
+export const OPENTELEMETRY_API = '@opentelemetry/api';
+
 /** A module of cdk/bundling/ that stands in for a dependency, as source here or built in dist/. */
 const stub = (name: string) => join(PROJECT_ROOT, 'cdk', 'bundling', `${name}${SOURCE_EXTENSION}`);
 
@@ -89,7 +92,9 @@ export function buildBridgeBundle(options: BridgeBundleOptions): BridgeBundle {
       // Names and mappings are enough for stack traces; the sources would double the maps' size.
       sourcesContent: false,
       mainFields: ['module', 'main'],
-      external: externalSdk ? ['@aws-sdk/*'] : [],
+      // The OpenTelemetry API is never bundled: lib/lambda/writer-tracing.ts imports it only when
+      // it resolves at run time (an ADOT layer's copy, sharing the layer's global tracer provider).
+      external: [OPENTELEMETRY_API, ...(externalSdk ? ['@aws-sdk/*'] : [])],
       // In every output file: each chunk is a module of its own and needs its own `require`.
       banner: { js: REQUIRE_SHIM },
       alias: {

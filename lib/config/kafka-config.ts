@@ -9,6 +9,10 @@ import { EnvReader } from './env-reader.ts';
 export const KAFKA_AUTH_MODES = ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-iam'] as const;
 export type KafkaAuthMode = (typeof KAFKA_AUTH_MODES)[number];
 
+/** `KAFKA_TRACING` values: `auto` traces when `@opentelemetry/api` can be loaded, `off` never loads it. */
+export const KAFKA_TRACING_MODES = ['auto', 'off'] as const;
+export type KafkaTracingMode = (typeof KAFKA_TRACING_MODES)[number];
+
 /** How the bridge authenticates to Kafka. Credentials themselves are fetched later, never logged. */
 export type KafkaAuthConfig =
   | { mode: 'none' }
@@ -52,6 +56,8 @@ export interface KafkaConfig {
   deadlineMarginMs: number;
   /** Values over a size go to S3, the record carries a reference (`KAFKA_CLAIM_CHECK_*`); off when unset. */
   claimCheck?: ClaimCheckConfig | undefined;
+  /** OpenTelemetry producer spans for the Writer's writes (`KAFKA_TRACING`). */
+  tracing: KafkaTracingMode;
 }
 
 const ACKS: Record<string, RequiredAcks> = {
@@ -101,6 +107,7 @@ export function readKafkaConfig(env: Env): { config: KafkaConfig; problems: stri
     connectTimeoutMs: r.integer('KAFKA_CONNECT_TIMEOUT_MS', 5_000, { min: 100 }),
     deadlineMarginMs: r.integer('KAFKA_DEADLINE_MARGIN_MS', 500, { min: 0 }),
     claimCheck: undefined,
+    tracing: r.oneOf('KAFKA_TRACING', KAFKA_TRACING_MODES, 'auto'),
   };
   config.claimCheck = readClaimCheckConfig(r, config.batchBytes);
   if (config.tls.enabled === false && mode === 'aws-iam')

@@ -5,11 +5,13 @@ import { balancerByName } from '../balancers/balancer-by-name.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
 import type { WriterLogger } from '../writer/connection-options.ts';
 import { AuthenticationError, WriteErrors } from '../writer/errors.ts';
+import type { WriterInstrumentation } from '../writer/instrumentation.ts';
 import type { Message } from '../writer/message.ts';
 import type { WriterOptions } from '../writer/options.ts';
 import { type RecordMetadata, Writer } from '../writer/writer.ts';
 import { writeWithClaimCheck } from './claim-check.ts';
 import { type S3Api, sdkS3Api } from './s3-api.ts';
+import { loadWriterTracing } from './writer-tracing.ts';
 
 /** The part of a Lambda context the bridge uses. */
 export type InvocationContext = Pick<Context, 'getRemainingTimeInMillis'>;
@@ -22,6 +24,11 @@ export interface WarmWriterOptions {
   createWriter?: (options: WriterOptions) => Writer;
   /** Where claim-checked values are stored (`config.claimCheck`). @default the container's S3 client */
   s3?: () => S3Api;
+  /**
+   * Traces the Writer's writes.
+   * @default OpenTelemetry spans when `config.tracing` is `auto` and `@opentelemetry/api` loads
+   */
+  instrumentation?: WriterInstrumentation;
 }
 
 /** Per-write options a handler passes through to the Writer (see WriteOptions). */
@@ -41,9 +48,14 @@ export class WarmWriter {
   /** Writers created so far: tests prove reuse by counting them. */
   writersCreated = 0;
   private readonly secrets: SecretCache;
+  /** Started at cold start, so loading the tracing API overlaps the init phase. */
+  private readonly instrumentation: Promise<WriterInstrumentation | undefined>;
 
   constructor(private readonly options: WarmWriterOptions) {
     this.secrets = options.secrets ?? secretCache;
+    this.instrumentation = options.instrumentation
+      ? Promise.resolve(options.instrumentation)
+      : loadWriterTracing(options.config.tracing);
   }
 
   get config(): KafkaConfig {
@@ -179,6 +191,7 @@ export class WarmWriter {
   private async build(): Promise<Writer> {
     const { config, logger } = this.options;
     const connection = await resolveConnection(config, this.secrets);
+    const instrumentation = await this.instrumentation;
     const writerOptions: WriterOptions = {
       brokers: config.brokers,
       clientId: config.clientId,
@@ -195,6 +208,7 @@ export class WarmWriter {
       ssl: connection.ssl,
       sasl: connection.sasl,
       ...(logger ? { logger } : {}),
+      ...(instrumentation ? { instrumentation } : {}),
     };
     const writer = (this.options.createWriter ?? ((o) => new Writer(o)))(writerOptions);
     this.writersCreated++;

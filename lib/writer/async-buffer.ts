@@ -1,4 +1,5 @@
 import { type FailedMessage, FlushError, FlushTimeoutError } from './errors.ts';
+import type { WriteObserver } from './instrumentation.ts';
 import type { Message, ResolvedMessage } from './message.ts';
 import { abortedError } from './retrying.ts';
 
@@ -8,6 +9,10 @@ export interface BufferedEntry {
   resolved: ResolvedMessage;
   seq: number;
   enqueuedAtMs: number;
+  /** The call's tracing observer, when the Writer has an instrumentation. */
+  observer?: WriteObserver | undefined;
+  /** Position in its writeMessages call (what the observer knows the message by). */
+  index?: number;
 }
 
 /** Sends one batch of a partition; answers per entry: `undefined` when written, else its error. */
@@ -18,7 +23,7 @@ export type SendBatch = (
 ) => Promise<ReadonlyArray<Error | undefined>>;
 
 /** Reports a batch that was never sent (Writer closed before it could be). */
-export type AbandonBatch = (entries: BufferedEntry[], error: Error) => void;
+export type AbandonBatch = (entries: BufferedEntry[], error: Error, partition: number) => void;
 
 interface PartitionQueue {
   topic: string;
@@ -83,6 +88,7 @@ export class AsyncBuffer {
     resolved: readonly ResolvedMessage[],
     partitions: readonly number[],
     signal: AbortSignal | undefined,
+    observer?: WriteObserver,
   ): Promise<void> {
     const bytes = resolved.reduce((sum, m) => sum + m.size, 0);
     await this.reserve(messages.length, bytes, signal);
@@ -94,6 +100,8 @@ export class AsyncBuffer {
         resolved: resolved[i] as ResolvedMessage,
         seq: ++this.lastSeq,
         enqueuedAtMs: now,
+        observer,
+        index: i,
       };
       const queue = this.queueFor(entry.resolved.topic, partitions[i] as number);
       queue.waiting.push(entry);
@@ -142,7 +150,7 @@ export class AsyncBuffer {
       const entries = queue.waiting.splice(0);
       queue.waitingBytes = 0;
       if (entries.length > 0) {
-        report(entries, error);
+        report(entries, error, queue.partition);
         this.settle(
           entries,
           entries.map(() => error),

@@ -3,6 +3,7 @@ import { Murmur2Balancer } from '../balancers/murmur2-balancer.ts';
 import { Compression } from './codecs/compression.ts';
 import type { SaslOptions, TlsOptions, WriterLogger } from './connection-options.ts';
 import { WriterConfigError } from './errors.ts';
+import type { WriterInstrumentation } from './instrumentation.ts';
 import type { Message } from './message.ts';
 import { RequiredAcks } from './required-acks.ts';
 import type { KafkaTransport } from './transport.ts';
@@ -66,6 +67,11 @@ export interface WriterOptions {
   metadataMaxAgeMs?: number;
   /** Replaces the kafkajs transport (tests of failures a real broker cannot produce on demand). */
   transport?: KafkaTransport;
+  /**
+   * Told about every write (tracing): see WriterInstrumentation, and
+   * `openTelemetryInstrumentation` for OpenTelemetry producer spans. @default none (no cost)
+   */
+  instrumentation?: WriterInstrumentation;
 }
 
 /** The resolved configuration: every default applied, every value checked. */
@@ -96,6 +102,7 @@ export interface WriterConfig {
   maxBufferedBytes: number;
   connectTimeoutMs: number;
   metadataMaxAgeMs: number;
+  instrumentation: WriterInstrumentation | undefined;
 }
 
 /** Defaults, in one place so README and code cannot drift apart. */
@@ -131,6 +138,7 @@ export function resolveWriterConfig(options: WriterOptions): WriterConfig {
     ssl: options.ssl,
     sasl: options.sasl,
     logger: options.logger,
+    instrumentation: options.instrumentation,
     ...definedOnly(options),
     idempotent: false,
   };
@@ -180,6 +188,9 @@ export function resolveWriterConfig(options: WriterOptions): WriterConfig {
     problems.push('writeBackoffMaxMs must be >= writeBackoffMinMs');
   }
   if (typeof config.balancer?.balance !== 'function') problems.push('balancer must have a balance() method');
+  if (config.instrumentation !== undefined && typeof config.instrumentation?.startWrite !== 'function') {
+    problems.push('instrumentation must have a startWrite() method');
+  }
   if (problems.length > 0) {
     throw new WriterConfigError(`invalid Writer options:\n- ${problems.join('\n- ')}`);
   }

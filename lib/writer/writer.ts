@@ -8,8 +8,10 @@ import {
   WriterClosedError,
   WriterError,
 } from './errors.ts';
+import type { WriteObserver } from './instrumentation.ts';
 import { KafkaJsTransport } from './kafkajs-transport.ts';
 import type { Message, ResolvedMessage } from './message.ts';
+import { type ObservedWriter, reportReturn, reportSettled, startObserving } from './observe-writes.ts';
 import { resolveWriterConfig, type WriterConfig, type WriterOptions } from './options.ts';
 import { planBatches } from './plan-batches.ts';
 import { RequiredAcks } from './required-acks.ts';
@@ -63,9 +65,20 @@ export class Writer {
   /** writeMessages calls in progress, with how many messages each carries. */
   private readonly calls = new Map<Promise<unknown>, number>();
   private closing: Promise<void> | undefined;
+  /** Set only with an instrumentation: every tracing step is skipped when it is undefined. */
+  private readonly observed: ObservedWriter | undefined;
 
   constructor(options: WriterOptions) {
     this.config = resolveWriterConfig(options);
+    const { instrumentation } = this.config;
+    this.observed = instrumentation && {
+      instrumentation,
+      async: this.config.async,
+      clientId: this.config.clientId,
+      brokers: this.config.brokers,
+      batchBytes: this.config.batchBytes,
+      logger: this.config.logger,
+    };
     this.transport =
       options.transport ??
       new KafkaJsTransport({
@@ -116,11 +129,17 @@ export class Writer {
     const resolved = resolveMessagesFor(this.config, messages);
     const signal = this.signalFor(options);
     if (signal?.aborted) throw new WriteAbortedError(abortKind(signal), false, signal.reason);
+    const observer = this.observed && startObserving(this.observed, resolved);
     // Tracked from here, so a flush() that starts while partitions are looked up waits for it.
-    const call = this.write(messages, resolved, signal, options.stopPartitionOnFailure === true);
+    const call = this.write(messages, resolved, signal, options.stopPartitionOnFailure === true, observer);
     this.calls.set(call, messages.length);
     try {
-      return await call;
+      const records = await call;
+      if (observer) reportReturn(observer, undefined, this.config.logger);
+      return records;
+    } catch (error) {
+      if (observer) reportReturn(observer, error, this.config.logger);
+      throw error;
     } finally {
       this.calls.delete(call);
     }
@@ -178,7 +197,13 @@ export class Writer {
     }
     const closed = new WriterClosedError();
     this.closeController.abort(closed);
-    this.buffer?.abandonWaiting(closed, (entries, error) => this.complete(entries, error));
+    this.buffer?.abandonWaiting(closed, (entries, error, partition) => {
+      this.complete(entries, error);
+      if (this.observed) {
+        const topic = (entries[0] as BufferedEntry).resolved.topic;
+        reportSettled(entries, topic, partition, undefined, error, this.config.logger);
+      }
+    });
     await Promise.allSettled([...this.calls.keys()]);
     await this.transport.disconnect();
     if (failure) throw failure;
@@ -189,10 +214,13 @@ export class Writer {
     resolved: readonly ResolvedMessage[],
     signal: AbortSignal | undefined,
     stopPartitionOnFailure: boolean,
+    observer: WriteObserver | undefined,
   ): Promise<RecordMetadata[]> {
     const partitions = await this.assignPartitions(resolved, signal);
-    if (!this.buffer) return this.writeNow(messages, resolved, partitions, signal, stopPartitionOnFailure);
-    await this.buffer.enqueue(messages, resolved, partitions, signal);
+    if (!this.buffer) {
+      return this.writeNow(messages, resolved, partitions, signal, stopPartitionOnFailure, observer);
+    }
+    await this.buffer.enqueue(messages, resolved, partitions, signal, observer);
     return [];
   }
 
@@ -295,6 +323,7 @@ export class Writer {
     partitions: readonly number[],
     signal: AbortSignal | undefined,
     stopPartitionOnFailure: boolean,
+    observer: WriteObserver | undefined,
   ): Promise<RecordMetadata[]> {
     const { batchSize, batchBytes } = this.config;
     const plan = planBatches(resolved, partitions, batchSize, batchBytes);
@@ -315,6 +344,8 @@ export class Writer {
             resolved: resolved[i] as ResolvedMessage,
             seq: i,
             enqueuedAtMs: now,
+            observer,
+            index: i,
           }));
           const outcomes = await this.produceBatch(
             batch.topic,
@@ -355,16 +386,28 @@ export class Writer {
   ): Promise<Array<string | Error>> {
     try {
       const baseOffset = await this.sendBatch(topic, partition, entries, signal);
-      return offsetsFrom(baseOffset, entries.length);
+      const offsets = offsetsFrom(baseOffset, entries.length);
+      if (this.observed) reportSettled(entries, topic, partition, offsets, undefined, this.config.logger);
+      return offsets;
     } catch (error) {
-      if (!isTooLarge(error) || entries.length === 1) return entries.map(() => error as Error);
+      if (!isTooLarge(error) || entries.length === 1) {
+        if (this.observed)
+          reportSettled(entries, topic, partition, undefined, error as Error, this.config.logger);
+        return entries.map(() => error as Error);
+      }
+      // Split, not settled: each part is reported when it is.
       const middle = Math.ceil(entries.length / 2);
       const halves = [entries.slice(0, middle), entries.slice(middle)] as const;
       const first = await this.produceBatch(topic, partition, halves[0], signal, stopPartitionOnFailure);
       const stop = first.find(
         (outcome) => outcome instanceof Error && (stopPartitionOnFailure || !isTooLarge(outcome)),
       );
-      if (stop) return [...first, ...halves[1].map(() => notSentAfter(stop as Error))];
+      if (stop) {
+        const notSent = halves[1].map(() => notSentAfter(stop as Error));
+        if (this.observed)
+          reportSettled(halves[1], topic, partition, undefined, notSent[0], this.config.logger);
+        return [...first, ...notSent];
+      }
       return [
         ...first,
         ...(await this.produceBatch(topic, partition, halves[1], signal, stopPartitionOnFailure)),

@@ -105,10 +105,12 @@ describe.each(Object.keys(SHAPES))('synth: %s', (shape) => {
     expect(JSON.parse(invalid)).toEqual([]);
   });
 
-  it('bundles the AWS SDK: nothing but Node built-ins is left to the runtime', () => {
+  it('bundles the AWS SDK: nothing but Node built-ins and the OpenTelemetry API is left to the runtime', () => {
     for (const asset of functionAssets(synth(shape).outdir)) {
       const contents = contentsOf(asset);
-      expect(contents.externals.filter((e) => !isBuiltin(e))).toEqual([]);
+      // The API is an ADOT layer's (or nobody's: then tracing is off); a bundled copy would only add bytes.
+      expect(contents.externals.filter((e) => !isBuiltin(e))).toEqual(['@opentelemetry/api']);
+      expect(builtFrom(contents, contents.files, 'node_modules/@opentelemetry/')).toBe(false);
       expect(builtFrom(contents, contents.files, 'node_modules/@aws-sdk/client-secrets-manager/')).toBe(true);
     }
   });
@@ -148,6 +150,8 @@ const LAZY = [
   'node_modules/aws-msk-iam-sasl-signer-js/',
   'node_modules/@aws-sdk/credential-providers/',
   'cdk/bundling/msk-iam-signer-stub.ts',
+  // The OpenTelemetry adapter: imported only once @opentelemetry/api has loaded.
+  'lib/tracing/',
 ];
 
 describe.each(MODE_NAMES)('bundles: %s', (mode: ModeName) => {
