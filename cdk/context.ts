@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type { ExternalKafkaAuth } from './constructs/external-kafka.ts';
 import { BrokerMode } from './constructs/kafka-broker.ts';
 import type { MskAuthMethod } from './constructs/msk-provisioned.ts';
@@ -178,6 +179,11 @@ export function bridgeContext(read: ContextReader): BridgeContext {
   if (signature === 'none' && webhookSecretArn)
     problems.push('webhookSecretArn is set but webhookSignature is none; choose the scheme');
 
+  const idempotencyTtlSeconds = integer('webhookIdempotencyTtlSeconds');
+  const webhookIdempotency = flag('webhookIdempotency');
+  if (idempotencyTtlSeconds !== undefined && !webhookIdempotency)
+    problems.push('webhookIdempotencyTtlSeconds is set but webhookIdempotency is not true');
+
   let triggers: BridgeTriggers | undefined;
   const triggerNames = list('triggers');
   if (triggerNames !== undefined) {
@@ -196,6 +202,10 @@ export function bridgeContext(read: ContextReader): BridgeContext {
     webhookSignature: signature,
     webhookSecretArn,
     webhookKey: text('webhookKey'),
+    webhookIdempotency:
+      webhookIdempotency && idempotencyTtlSeconds !== undefined
+        ? { ttl: Duration.seconds(idempotencyTtlSeconds) }
+        : webhookIdempotency,
     sqsFifo: flag('sqsFifo'),
     sqsKey: text('sqsKey'),
     sqsUnwrapSns: flag('sqsUnwrapSns'),
