@@ -72,7 +72,7 @@ describe('WebhookToKafka idempotency', () => {
     const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0] as string;
     const statements = dynamoStatements(template);
     expect(statements).toHaveLength(1);
-    expect([...(statements[0]?.action as string[])].sort()).toEqual([
+    expect([...((statements[0]?.action ?? []) as string[])].sort()).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
