@@ -13,11 +13,13 @@ import { countRecords, createSettledTopic } from '../support/topics.ts';
 import {
   apiEvent,
   bodyOf,
+  gitHubSignature,
   lambdaContext,
   quietObservability,
   type RequestSpec,
   STANDARD_SECRET,
   standardWebhooksHeaders,
+  stripeSignature,
 } from '../unit/webhook/support.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -329,5 +331,57 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(recordsOf(plainAgain)).not.toEqual(recordsOf(plain));
     expect(await countRecords(brokers, topic)).toBe(before + 3);
+  });
+
+  it('deduplicates Stripe deliveries by the event id in the signed body', async () => {
+    const secret = 'whsec_a-signing-secret-of-32-chars';
+    const handle = handlerFor(await createTable(), { WEBHOOK_SIGNATURE: 'stripe', WEBHOOK_SECRET: secret });
+    const body = JSON.stringify({ id: `evt_${randomUUID()}`, object: 'event', type: 'invoice.paid' });
+    const send = () =>
+      handle(
+        apiEvent({
+          topic,
+          body,
+          headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(secret, body) },
+        }),
+        lambdaContext(),
+      );
+    const before = await countRecords(brokers, topic);
+
+    const first = await send();
+    const retry = await send();
+
+    expect(recordsOf(retry)).toEqual(recordsOf(first));
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(await countRecords(brokers, topic)).toBe(before + 1);
+  });
+
+  it('deduplicates GitHub redeliveries by X-GitHub-Delivery; another delivery of the same body is written', async () => {
+    const secret = 'a-github-webhook-secret';
+    const handle = handlerFor(await createTable(), { WEBHOOK_SIGNATURE: 'github', WEBHOOK_SECRET: secret });
+    const body = '{"action":"opened"}';
+    const send = (delivery: string) =>
+      handle(
+        apiEvent({
+          topic,
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-hub-signature-256': gitHubSignature(secret, body),
+            'x-github-delivery': delivery,
+          },
+        }),
+        lambdaContext(),
+      );
+    const [one, two] = [randomUUID(), randomUUID()];
+    const before = await countRecords(brokers, topic);
+
+    const first = await send(one);
+    const redelivered = await send(one);
+    const other = await send(two);
+
+    expect(recordsOf(redelivered)).toEqual(recordsOf(first));
+    expect(recordsOf(other)).not.toEqual(recordsOf(first));
+    expect(await countRecords(brokers, topic)).toBe(before + 2);
   });
 });
