@@ -3,14 +3,19 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BridgeBundle, buildBridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
 import { FUNCTION_ENTRIES } from '../../cdk/paths.ts';
+import { awsEnvFor } from '../../scripts/moto/server.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
+import { useMoto } from '../support/moto.ts';
 import { sqsEvent, sqsRecord } from '../support/sqs-events.ts';
-import { createTopic, topicExists, uniqueTopic } from '../support/topics.ts';
+import { countRecords, createTopic, topicExists, uniqueTopic } from '../support/topics.ts';
+import { apiEvent } from '../unit/webhook/support.ts';
 
 const brokers = inject('kafkaBrokers');
+const moto = useMoto();
 
 /**
  * Runs in a fresh `node` as Lambda's runtime would: imports index.mjs (the handler's init runs),
@@ -42,6 +47,7 @@ process.exit(0);
 
 let dir: string;
 let bundle: BridgeBundle;
+let webhookBundle: BridgeBundle;
 
 beforeAll(async () => {
   // Outside the project: a package the bundle failed to carry has no node_modules to fall back on.
@@ -51,6 +57,11 @@ beforeAll(async () => {
     outdir: join(dir, 'asset'),
     withIamSigner: false,
   });
+  webhookBundle = buildBridgeBundle({
+    entry: FUNCTION_ENTRIES.webhook,
+    outdir: join(dir, 'webhook-asset'),
+    withIamSigner: false,
+  });
   await writeFile(join(dir, 'runtime.mjs'), RUNTIME);
 });
 
@@ -58,11 +69,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Invokes the bundled SQS function once in its own process, with the environment the stack sets. */
-async function invoke(
+/** Invokes a bundled function (SQS unless told) once in its own process, with the stack's environment. */
+async function invoke<Response = { batchItemFailures: unknown[] }>(
   event: unknown,
   environment: Record<string, string>,
-): Promise<{ response: { batchItemFailures: unknown[] }; output: string }> {
+  target: BridgeBundle = bundle,
+): Promise<{ response: Response; output: string }> {
   const responseFile = join(dir, `response-${Date.now()}.json`);
   const child = spawn(process.execPath, [join(dir, 'runtime.mjs')], {
     cwd: dir,
@@ -80,7 +92,7 @@ async function invoke(
       SQS_UNWRAP_SNS: 'false',
       NODE_OPTIONS: '--enable-source-maps',
       ...environment,
-      BUNDLE_URL: pathToFileURL(bundle.entry).href,
+      BUNDLE_URL: pathToFileURL(target.entry).href,
       RESPONSE_FILE: responseFile,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -126,5 +138,42 @@ describe('the SQS function as deployed (code-split bundle, run by node outside t
     expect(await topicExists(brokers, topic)).toBe(true);
     const written = await consumeWithKcat(brokers, topic, { count: records.length });
     expect(written.map((r) => r.value?.toString()).sort()).toEqual(['auto-a', 'auto-b', 'auto-c']);
+  });
+});
+
+describe('the webhook function as deployed, deduplicating in DynamoDB (moto)', () => {
+  it('loads Powertools Idempotency and the DynamoDB client from their chunks: a retry in a second container gets the first answer', async () => {
+    const topic = await createTopic(brokers, { partitions: 3 });
+    const table = `deployed-idempotency-${Date.now()}`;
+    await new DynamoDBClient({}).send(
+      new CreateTableCommand({
+        TableName: table,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const event = apiEvent({
+      topic,
+      body: '{"order":1}',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'order-1' },
+    });
+    const environment = {
+      ...awsEnvFor(moto().endpoint),
+      AWS_LAMBDA_FUNCTION_NAME: 'bridge-webhook',
+      WEBHOOK_TOPICS: topic,
+      WEBHOOK_SIGNATURE: 'none',
+      WEBHOOK_IDEMPOTENCY_TABLE: table,
+    };
+    type Answer = { statusCode: number; headers: Record<string, string>; body: string };
+
+    const first = await invoke<Answer>(event, environment, webhookBundle);
+    const retry = await invoke<Answer>(event, environment, webhookBundle);
+
+    expect(first.response.statusCode, first.output).toBe(200);
+    expect(retry.response.statusCode, retry.output).toBe(200);
+    expect(retry.response.headers['idempotent-replayed']).toBe('true');
+    expect(JSON.parse(retry.response.body)).toEqual(JSON.parse(first.response.body));
+    expect(await countRecords(brokers, topic)).toBe(1);
   });
 });
