@@ -3,11 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BridgeBundle, buildBridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
 import { FUNCTION_ENTRIES } from '../../cdk/paths.ts';
 import { awsEnvFor } from '../../scripts/moto/server.ts';
+import { createIdempotencyTable } from '../support/idempotency-table.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
 import { useMoto } from '../support/moto.ts';
 import { sqsEvent, sqsRecord } from '../support/sqs-events.ts';
@@ -144,15 +144,7 @@ describe('the SQS function as deployed (code-split bundle, run by node outside t
 describe('the webhook function as deployed, deduplicating in DynamoDB (moto)', () => {
   it('loads Powertools Idempotency and the DynamoDB client from their chunks: a retry in a second container gets the first answer', async () => {
     const topic = await createTopic(brokers, { partitions: 3 });
-    const table = `deployed-idempotency-${Date.now()}`;
-    await new DynamoDBClient({}).send(
-      new CreateTableCommand({
-        TableName: table,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    const table = await createIdempotencyTable('deployed-idempotency');
     const event = apiEvent({
       topic,
       body: '{"order":1}',

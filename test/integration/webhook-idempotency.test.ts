@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CreateTableCommand, DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readKafkaConfig } from '../../lib/config/kafka-config.ts';
 import { clearContainerWarmWriter, containerWarmWriter } from '../../lib/lambda/container.ts';
 import { WarmWriter } from '../../lib/lambda/warm-writer.ts';
 import { createWebhookHandler, type WebhookHandler } from '../../lib/lambda/webhook/handler.ts';
 import { gate } from '../support/gate.ts';
+import { createIdempotencyTable } from '../support/idempotency-table.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
 import { useMoto } from '../support/moto.ts';
 import { countRecords, createSettledTopic } from '../support/topics.ts';
@@ -38,20 +39,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await clearContainerWarmWriter();
 });
-
-/** A fresh on-demand table shaped as the CDK construct creates it (partition key `id`). */
-async function createTable(): Promise<string> {
-  const table = `idempotency-${randomUUID()}`;
-  await new DynamoDBClient({}).send(
-    new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  return table;
-}
 
 /** The table's items, attribute values unwrapped to strings. */
 async function itemsOf(table: string): Promise<Array<Record<string, string | undefined>>> {
@@ -127,7 +114,7 @@ function heldWriter(): { warmWriter: WarmWriter; entered: Promise<void>; release
 
 describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and the broker', () => {
   it('writes ten concurrent deliveries of one id once; every 200 carries the same records', async () => {
-    const handle = handlerFor(await createTable());
+    const handle = handlerFor(await createIdempotencyTable());
     const id = `msg_${randomUUID()}`;
     const before = await countRecords(brokers, topic);
 
@@ -150,7 +137,7 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
 
   it('answers 409 to every delivery of an id while its first is in flight, then its records to each retry', async () => {
     const { warmWriter, entered, release } = heldWriter();
-    const handle = handlerFor(await createTable(), {}, { warmWriter });
+    const handle = handlerFor(await createIdempotencyTable(), {}, { warmWriter });
     const id = `msg_${randomUUID()}`;
     const before = await countRecords(brokers, topic);
 
@@ -175,7 +162,7 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
   });
 
   it('answers 422 to the same id with a different body, writing nothing', async () => {
-    const handle = handlerFor(await createTable());
+    const handle = handlerFor(await createIdempotencyTable());
     const id = `msg_${randomUUID()}`;
     const first = await handle(delivery(id, '{"amount":1}'), lambdaContext());
     const before = await countRecords(brokers, topic);
@@ -190,7 +177,7 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
   });
 
   it('writes a retry again once the window is over, though DynamoDB has not deleted the item', async () => {
-    const table = await createTable();
+    const table = await createIdempotencyTable();
     const handle = handlerFor(table, { WEBHOOK_IDEMPOTENCY_TTL_SECONDS: '1' });
     const id = `msg_${randomUUID()}`;
     const first = await handle(delivery(id, '{"n":3}'), lambdaContext());
@@ -210,7 +197,7 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
   });
 
   it('answers 503 when Kafka is down, leaving no record, so the retry writes', async () => {
-    const table = await createTable();
+    const table = await createIdempotencyTable();
     const env = { KAFKA_BROKERS: '127.0.0.1:1', KAFKA_CONNECT_TIMEOUT_MS: '200', KAFKA_MAX_ATTEMPTS: '2' };
     const downWriter = new WarmWriter({ config: readKafkaConfig(env).config });
     const down = handlerFor(table, env, { warmWriter: downWriter });
@@ -235,7 +222,7 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
 
   it('answers 503 (fail closed) when DynamoDB cannot be reached, writing nothing', async () => {
     const unreachable = new DynamoDBClient({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 });
-    const handle = handlerFor(await createTable(), {}, { idempotencyClient: unreachable });
+    const handle = handlerFor(await createIdempotencyTable(), {}, { idempotencyClient: unreachable });
     const before = await countRecords(brokers, topic);
 
     const answer = await handle(delivery(`msg_${randomUUID()}`, '{"n":5}'), lambdaContext());
@@ -247,7 +234,7 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
   });
 
   it('answers 200 when Kafka took the message but its answer could not be stored; the key frees when that invocation’s time is up', async () => {
-    const table = await createTable();
+    const table = await createIdempotencyTable();
     const client = new DynamoDBClient({});
     // DynamoDB failing between the put and the update, which moto cannot be asked to do.
     client.middlewareStack.add(
@@ -278,7 +265,7 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
   });
 
   it('lets no unauthenticated request occupy a key', async () => {
-    const table = await createTable();
+    const table = await createIdempotencyTable();
     const handle = handlerFor(table);
     const id = `msg_${randomUUID()}`;
     const forged = delivery(id, '{"n":7}');
@@ -295,7 +282,7 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
   });
 
   it('keeps deliveries of one id to two topics apart', async () => {
-    const handle = handlerFor(await createTable());
+    const handle = handlerFor(await createIdempotencyTable());
     const id = `msg_${randomUUID()}`;
     const before = await countRecords(brokers, otherTopic);
 
@@ -309,7 +296,7 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
   });
 
   it('deduplicates by Idempotency-Key when the scheme has no delivery id, and writes keyless requests as before', async () => {
-    const handle = handlerFor(await createTable(), {
+    const handle = handlerFor(await createIdempotencyTable(), {
       WEBHOOK_SIGNATURE: 'none',
       WEBHOOK_SECRET: '',
     });
@@ -335,7 +322,10 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
 
   it('deduplicates Stripe deliveries by the event id in the signed body', async () => {
     const secret = 'whsec_a-signing-secret-of-32-chars';
-    const handle = handlerFor(await createTable(), { WEBHOOK_SIGNATURE: 'stripe', WEBHOOK_SECRET: secret });
+    const handle = handlerFor(await createIdempotencyTable(), {
+      WEBHOOK_SIGNATURE: 'stripe',
+      WEBHOOK_SECRET: secret,
+    });
     const body = JSON.stringify({ id: `evt_${randomUUID()}`, object: 'event', type: 'invoice.paid' });
     const send = () =>
       handle(
@@ -358,7 +348,10 @@ describe('webhook deduplication (WEBHOOK_IDEMPOTENCY_TABLE) on moto DynamoDB and
 
   it('deduplicates GitHub redeliveries by X-GitHub-Delivery; another delivery of the same body is written', async () => {
     const secret = 'a-github-webhook-secret';
-    const handle = handlerFor(await createTable(), { WEBHOOK_SIGNATURE: 'github', WEBHOOK_SECRET: secret });
+    const handle = handlerFor(await createIdempotencyTable(), {
+      WEBHOOK_SIGNATURE: 'github',
+      WEBHOOK_SECRET: secret,
+    });
     const body = '{"action":"opened"}';
     const send = (delivery: string) =>
       handle(
