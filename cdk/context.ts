@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type { ClaimCheckProps } from './constructs/claim-check-bucket.ts';
 import type { ExternalKafkaAuth } from './constructs/external-kafka.ts';
 import { BrokerMode } from './constructs/kafka-broker.ts';
@@ -192,6 +193,10 @@ export function bridgeContext(read: ContextReader): BridgeContext {
     }
     return { bucketName, prefix, thresholdBytes };
   };
+  const idempotencyTtlSeconds = integer('webhookIdempotencyTtlSeconds');
+  const webhookIdempotency = flag('webhookIdempotency');
+  if (idempotencyTtlSeconds !== undefined && !webhookIdempotency)
+    problems.push('webhookIdempotencyTtlSeconds is set but webhookIdempotency is not true');
 
   let triggers: BridgeTriggers | undefined;
   const triggerNames = list('triggers');
@@ -211,6 +216,10 @@ export function bridgeContext(read: ContextReader): BridgeContext {
     webhookSignature: signature,
     webhookSecretArn,
     webhookKey: text('webhookKey'),
+    webhookIdempotency:
+      webhookIdempotency && idempotencyTtlSeconds !== undefined
+        ? { ttl: Duration.seconds(idempotencyTtlSeconds) }
+        : webhookIdempotency,
     sqsFifo: flag('sqsFifo'),
     sqsKey: text('sqsKey'),
     sqsUnwrapSns: flag('sqsUnwrapSns'),

@@ -56,6 +56,7 @@ export { ScheduleToKafka, type ScheduleToKafkaProps } from './triggers/schedule-
 export { SqsToKafka, type SqsToKafkaProps } from './triggers/sqs-to-kafka.ts';
 export type { TriggerToKafkaProps } from './triggers/trigger-props.ts';
 export {
+  type WebhookIdempotencyProps,
   type WebhookSignature,
   WebhookToKafka,
   type WebhookToKafkaProps,

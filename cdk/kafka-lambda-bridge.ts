@@ -19,7 +19,11 @@ import { EventBridgeToKafka } from './triggers/eventbridge-to-kafka.ts';
 import { ScheduleToKafka } from './triggers/schedule-to-kafka.ts';
 import { SqsToKafka } from './triggers/sqs-to-kafka.ts';
 import type { TriggerToKafkaProps } from './triggers/trigger-props.ts';
-import { type WebhookSignature, WebhookToKafka } from './triggers/webhook-to-kafka.ts';
+import {
+  type WebhookIdempotencyProps,
+  type WebhookSignature,
+  WebhookToKafka,
+} from './triggers/webhook-to-kafka.ts';
 
 /** An MSK provisioned cluster created by the construct. */
 export interface MskProvisionedAccessProps {
@@ -124,6 +128,12 @@ export interface KafkaLambdaBridgeProps {
   readonly webhookSecretArn?: string;
   /** `WEBHOOK_KEY`. @default the scheme's delivery id */
   readonly webhookKey?: string;
+  /**
+   * Deduplicate retried webhook deliveries in a DynamoDB table the construct creates
+   * (`WEBHOOK_IDEMPOTENCY_TABLE`); `true` for a 3-day window.
+   * @default false
+   */
+  readonly webhookIdempotency?: boolean | WebhookIdempotencyProps;
   /** A FIFO bridge queue. @default false */
   readonly sqsFifo?: boolean;
   /** `SQS_KEY`. @default MessageGroupId on FIFO, none otherwise */
@@ -243,6 +253,7 @@ export class KafkaLambdaBridge extends Construct {
           signature,
           secretArn: props.webhookSecretArn,
           key: props.webhookKey,
+          idempotency: props.webhookIdempotency,
         })
       : undefined;
     this.sqs = triggers.sqs

@@ -41,7 +41,28 @@ export interface WebhookConfig {
   key: WebhookKeySource;
   /** Largest accepted body in bytes (after base64 decoding); bigger is a 413. */
   maxBytes: number;
+  /** Deduplication of retried deliveries; `undefined` when `WEBHOOK_IDEMPOTENCY_TABLE` is unset. */
+  idempotency: WebhookIdempotencyConfig | undefined;
 }
+
+/** Where and for how long a delivery's first answer is kept (`WEBHOOK_IDEMPOTENCY_*`). */
+export interface WebhookIdempotencyConfig {
+  /** DynamoDB table name (partition key `id`, a string; TTL on `expiration`). */
+  table: string;
+  /** How long a completed delivery's answer is replayed to retries. */
+  ttlSeconds: number;
+}
+
+/**
+ * Default deduplication window: 3 days. Stripe retries for up to 3 days, Standard Webhooks senders
+ * (Svix's schedule) for about 28 hours; a retry after the window is written again. An item is a
+ * few hundred bytes, so the longer window costs next to nothing.
+ */
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 3 * 24 * 3600;
+/** Longest window: DynamoDB's TTL deletes are lazy, and a month of answers is plenty. */
+const MAX_IDEMPOTENCY_TTL_SECONDS = 30 * 24 * 3600;
+/** DynamoDB's rule for table names. */
+const DYNAMODB_TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 
 /** The header carrying each scheme's delivery id, the default key; `undefined` when it has none. */
 export const DELIVERY_ID_HEADERS: Readonly<Record<WebhookSignatureScheme, string | undefined>> = {
@@ -98,8 +119,30 @@ export function readWebhookConfig(env: Env): { config: WebhookConfig; problems: 
       r.raw('KAFKA_CLAIM_CHECK_BUCKET') === undefined ? DEFAULT_MAX_BYTES : MAX_BODY_LIMIT_BYTES,
       { min: 1, max: MAX_BODY_LIMIT_BYTES },
     ),
+    idempotency: readIdempotency(r),
   };
   return { config, problems: r.problems };
+}
+
+function readIdempotency(r: EnvReader): WebhookIdempotencyConfig | undefined {
+  const table = r.raw('WEBHOOK_IDEMPOTENCY_TABLE');
+  const ttlSeconds = r.integer('WEBHOOK_IDEMPOTENCY_TTL_SECONDS', DEFAULT_IDEMPOTENCY_TTL_SECONDS, {
+    min: 1,
+    max: MAX_IDEMPOTENCY_TTL_SECONDS,
+  });
+  if (table === undefined) {
+    // A window without a table means someone expected retries to be deduplicated.
+    if (r.raw('WEBHOOK_IDEMPOTENCY_TTL_SECONDS') !== undefined) {
+      r.problem('WEBHOOK_IDEMPOTENCY_TTL_SECONDS is set but WEBHOOK_IDEMPOTENCY_TABLE is not');
+    }
+    return undefined;
+  }
+  if (!DYNAMODB_TABLE_NAME.test(table)) {
+    r.problem(
+      `WEBHOOK_IDEMPOTENCY_TABLE "${table}" is not a DynamoDB table name ([a-zA-Z0-9_.-], 3 to 255 characters)`,
+    );
+  }
+  return { table, ttlSeconds };
 }
 
 function readSecret(r: EnvReader, signature: WebhookSignatureScheme): WebhookSecretSource {

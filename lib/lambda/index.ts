@@ -9,7 +9,12 @@ export { type EventBridgeConfig, readEventBridgeConfig } from '../config/eventbr
 export { type KafkaConfig, readKafkaConfig } from '../config/kafka-config.ts';
 export { readScheduleConfig, type ScheduleConfig } from '../config/schedule-config.ts';
 export { readSqsConfig, type SqsConfig } from '../config/sqs-config.ts';
-export { readWebhookConfig, type WebhookConfig, WebhookSignatureScheme } from '../config/webhook-config.ts';
+export {
+  readWebhookConfig,
+  type WebhookConfig,
+  type WebhookIdempotencyConfig,
+  WebhookSignatureScheme,
+} from '../config/webhook-config.ts';
 export {
   type ClaimCheckPlan,
   claimCheckUri,
@@ -21,6 +26,7 @@ export { MappingError } from '../mapping/errors.ts';
 export { type BridgeEvent, eventBridgeEventToMessage } from '../mapping/eventbridge.ts';
 export { sqsRecordToMessage } from '../mapping/sqs.ts';
 export { WebhookRequestError } from '../mapping/webhook.ts';
+export { type DeliveryIdentity, deliveryIdentityOf } from '../mapping/webhook-idempotency.ts';
 export { ClaimCheckError } from './claim-check.ts';
 export { clearContainerWarmWriter, containerWarmWriter } from './container.ts';
 export { createEventBridgeHandler, type EventBridgeHandlerOptions } from './eventbridge/handler.ts';
@@ -38,4 +44,5 @@ export { createSqsHandler, type SqsHandlerOptions } from './sqs/handler.ts';
 export { batchItemFailures } from './sqs/partial-batch.ts';
 export { type InvocationContext, WarmWriter, type WarmWriterOptions } from './warm-writer.ts';
 export { createWebhookHandler, type WebhookHandlerOptions } from './webhook/handler.ts';
+export { IdempotencyStoreError } from './webhook/idempotency.ts';
 export { verifySignature } from './webhook/signatures.ts';

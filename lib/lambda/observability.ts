@@ -14,6 +14,8 @@ export const METRICS = {
   failed: 'MessagesFailed',
   writeLatency: 'WriteLatency',
   rejected: 'RequestsRejected',
+  /** Webhook retries answered from the deduplication store, nothing written. */
+  replayed: 'RequestsReplayed',
 } as const;
 
 export { MetricUnit };

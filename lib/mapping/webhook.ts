@@ -41,6 +41,10 @@ export const WebhookRejection = {
   MalformedBody: 'malformed-body',
   MissingKey: 'missing-key',
   InvalidSignature: 'invalid-signature',
+  /** The first request with this idempotency key is still being written. */
+  RequestInProgress: 'request-in-progress',
+  /** The idempotency key was used before with a different body. */
+  IdempotencyKeyReused: 'idempotency-key-reused',
 } as const;
 export type WebhookRejection = (typeof WebhookRejection)[keyof typeof WebhookRejection];
 
@@ -53,6 +57,8 @@ export const REJECTION_STATUS: Readonly<Record<WebhookRejection, number>> = {
   'malformed-body': 400,
   'missing-key': 400,
   'invalid-signature': 401,
+  'request-in-progress': 409,
+  'idempotency-key-reused': 422,
 };
 
 /**

@@ -143,9 +143,15 @@ function contentsOf(asset: string): BundleContents {
   return found;
 }
 
-/** What each bundle may load at init: the Secrets Manager client and the signer are first-use only. */
+/**
+ * What each bundle may load at init: the Secrets Manager client, the signer and the webhook's
+ * deduplication (Powertools Idempotency, the DynamoDB client) are first-use only.
+ */
 const LAZY = [
   'node_modules/@aws-sdk/client-secrets-manager/',
+  'node_modules/@aws-sdk/client-dynamodb/',
+  'node_modules/@aws-sdk/util-dynamodb/',
+  'node_modules/@aws-lambda-powertools/idempotency/',
   'node_modules/@aws-sdk/client-s3/',
   'node_modules/aws-msk-iam-sasl-signer-js/',
   'node_modules/@aws-sdk/credential-providers/',
@@ -157,7 +163,7 @@ const LAZY = [
 describe.each(MODE_NAMES)('bundles: %s', (mode: ModeName) => {
   const iam = IAM_MODES.includes(mode);
 
-  it('loads neither the Secrets Manager client nor the MSK IAM signer at init, only by dynamic import', () => {
+  it('loads neither the Secrets Manager or DynamoDB clients nor the MSK IAM signer at init, only by dynamic import', () => {
     for (const asset of functionAssets(synth(mode).outdir)) {
       const contents = contentsOf(asset);
       expect(LAZY.filter((fragment) => builtFrom(contents, contents.atInit, fragment))).toEqual([]);

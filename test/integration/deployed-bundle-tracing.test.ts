@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
-import { buildDeployedSqs, invokeDeployedSqs } from '../support/deployed-function.ts';
+import { buildDeployedSqs, invokeDeployed } from '../support/deployed-function.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
 import { sqsEvent, sqsRecord } from '../support/sqs-events.ts';
 import { createTopic } from '../support/topics.ts';
@@ -60,7 +60,7 @@ afterAll(async () => {
 async function resolvedBy(tracing: string): Promise<string[]> {
   const topic = await createTopic(brokers, { partitions: 1 });
   const resolvedFile = join(dir, `resolved-${tracing}.txt`);
-  const { response } = await invokeDeployedSqs(
+  const { response } = await invokeDeployed(
     dir,
     bundle,
     brokers,
@@ -86,7 +86,7 @@ describe('tracing in the SQS function as deployed', () => {
     const topic = await createTopic(brokers, { partitions: 1 });
     const spansFile = join(dir, 'spans.json');
 
-    const { response } = await invokeDeployedSqs(
+    const { response } = await invokeDeployed(
       dir,
       bundle,
       brokers,

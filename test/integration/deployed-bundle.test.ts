@@ -1,27 +1,37 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
-import { buildDeployedSqs, invokeDeployedSqs } from '../support/deployed-function.ts';
+import { awsEnvFor } from '../../scripts/moto/server.ts';
+import { buildDeployedBundle, buildDeployedSqs, invokeDeployed } from '../support/deployed-function.ts';
+import { createIdempotencyTable } from '../support/idempotency-table.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
+import { useMoto } from '../support/moto.ts';
 import { sqsEvent, sqsRecord } from '../support/sqs-events.ts';
-import { createTopic, topicExists, uniqueTopic } from '../support/topics.ts';
+import { countRecords, createTopic, topicExists, uniqueTopic } from '../support/topics.ts';
+import { apiEvent } from '../unit/webhook/support.ts';
 
 const brokers = inject('kafkaBrokers');
+const moto = useMoto();
 
 let dir: string;
 let bundle: BridgeBundle;
+let webhookBundle: BridgeBundle;
 
 beforeAll(async () => {
   ({ dir, bundle } = await buildDeployedSqs('deployed-sqs-'));
+  webhookBundle = buildDeployedBundle(dir, 'webhook');
 });
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Invokes the bundled SQS function once in its own process, with the environment the stack sets. */
-const invoke = (event: unknown, environment: Record<string, string>) =>
-  invokeDeployedSqs(dir, bundle, brokers, event, environment);
+/** Invokes a bundled function (SQS unless told) once in its own process, with the stack's environment. */
+const invoke = <Response = { batchItemFailures: unknown[] }>(
+  event: unknown,
+  environment: Record<string, string>,
+  target: BridgeBundle = bundle,
+) => invokeDeployed<Response>(dir, target, brokers, event, environment);
 
 describe('the SQS function as deployed (code-split bundle, run by node outside the project)', () => {
   it('writes a batch to Kafka and hands nothing back to the queue', async () => {
@@ -51,5 +61,34 @@ describe('the SQS function as deployed (code-split bundle, run by node outside t
     expect(await topicExists(brokers, topic)).toBe(true);
     const written = await consumeWithKcat(brokers, topic, { count: records.length });
     expect(written.map((r) => r.value?.toString()).sort()).toEqual(['auto-a', 'auto-b', 'auto-c']);
+  });
+});
+
+describe('the webhook function as deployed, deduplicating in DynamoDB (moto)', () => {
+  it('loads Powertools Idempotency and the DynamoDB client from their chunks: a retry in a second container gets the first answer', async () => {
+    const topic = await createTopic(brokers, { partitions: 3 });
+    const table = await createIdempotencyTable('deployed-idempotency');
+    const event = apiEvent({
+      topic,
+      body: '{"order":1}',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'order-1' },
+    });
+    const environment = {
+      ...awsEnvFor(moto().endpoint),
+      AWS_LAMBDA_FUNCTION_NAME: 'bridge-webhook',
+      WEBHOOK_TOPICS: topic,
+      WEBHOOK_SIGNATURE: 'none',
+      WEBHOOK_IDEMPOTENCY_TABLE: table,
+    };
+    type Answer = { statusCode: number; headers: Record<string, string>; body: string };
+
+    const first = await invoke<Answer>(event, environment, webhookBundle);
+    const retry = await invoke<Answer>(event, environment, webhookBundle);
+
+    expect(first.response.statusCode, first.output).toBe(200);
+    expect(retry.response.statusCode, retry.output).toBe(200);
+    expect(retry.response.headers['idempotent-replayed']).toBe('true');
+    expect(JSON.parse(retry.response.body)).toEqual(JSON.parse(first.response.body));
+    expect(await countRecords(brokers, topic)).toBe(1);
   });
 });

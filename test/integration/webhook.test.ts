@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
@@ -13,7 +12,7 @@ import { WarmWriter } from '../../lib/lambda/warm-writer.ts';
 import { createWebhookHandler, type WebhookHandler } from '../../lib/lambda/webhook/handler.ts';
 import { consumeWithKcat } from '../support/kcat.ts';
 import { useMoto } from '../support/moto.ts';
-import { countRecords, createTopic, uniqueTopic } from '../support/topics.ts';
+import { countRecords, createSettledTopic, uniqueTopic } from '../support/topics.ts';
 import { FUZZ_CONTENT_TYPES, statusByRules } from '../support/webhook-rules.ts';
 import {
   apiEvent,
@@ -43,9 +42,9 @@ interface Fixture {
 let fixture: Fixture;
 
 beforeAll(async () => {
-  const topic = await createSettledTopic({ partitions: 3 });
-  const unlisted = await createSettledTopic({ partitions: 1 });
-  const small = await createSettledTopic({ partitions: 1, config: { 'max.message.bytes': '1024' } });
+  const topic = await createSettledTopic(brokers, { partitions: 3 });
+  const unlisted = await createSettledTopic(brokers, { partitions: 1 });
+  const small = await createSettledTopic(brokers, { partitions: 1, config: { 'max.message.bytes': '1024' } });
   const absent = uniqueTopic('absent');
   // The deployable path: config from env, the container's WarmWriter built from KAFKA_*.
   const handle = createWebhookHandler({
@@ -64,29 +63,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await clearContainerWarmWriter();
 });
-
-/**
- * createTopic, tolerating kafkajs' leader wait asking a broker that has not yet heard of the new
- * topic (UNKNOWN_TOPIC_OR_PARTITION, seen on a freshly started cluster): the topic was created, so
- * wait until its offsets can be read.
- */
-async function createSettledTopic(options: Parameters<typeof createTopic>[1] & object): Promise<string> {
-  const name = uniqueTopic();
-  try {
-    return await createTopic(brokers, { ...options, topic: name });
-  } catch (error) {
-    if (!String((error as Error).message).includes('does not host this topic-partition')) throw error;
-  }
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await countRecords(brokers, name);
-      return name;
-    } catch (error) {
-      if (attempt >= 40) throw error;
-      await sleep(250);
-    }
-  }
-}
 
 /** A request signed with the handler's Standard Webhooks secret. */
 function signed(

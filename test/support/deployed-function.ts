@@ -40,27 +40,32 @@ process.exit(0);
  */
 export async function buildDeployedSqs(prefix: string): Promise<{ dir: string; bundle: BridgeBundle }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  const bundle = buildBridgeBundle({
-    entry: FUNCTION_ENTRIES.sqs,
-    outdir: join(dir, 'asset'),
-    withIamSigner: false,
-  });
+  const bundle = buildDeployedBundle(dir, 'sqs');
   await writeFile(join(dir, 'runtime.mjs'), RUNTIME);
   return { dir, bundle };
 }
 
+/** Another function's deployment bundle, beside the SQS one in `dir` (from buildDeployedSqs). */
+export function buildDeployedBundle(dir: string, name: keyof typeof FUNCTION_ENTRIES): BridgeBundle {
+  return buildBridgeBundle({
+    entry: FUNCTION_ENTRIES[name],
+    outdir: join(dir, name === 'sqs' ? 'asset' : `${name}-asset`),
+    withIamSigner: false,
+  });
+}
+
 /**
- * Invokes the bundled SQS function once in its own process, with the environment the stack sets
- * plus `environment`; `nodeArgs` go before the runtime script (e.g. `--import` a preload).
+ * Invokes a bundled function once in its own process, with the environment the stack sets plus
+ * `environment`; `nodeArgs` go before the runtime script (e.g. `--import` a preload).
  */
-export async function invokeDeployedSqs(
+export async function invokeDeployed<Response = { batchItemFailures: unknown[] }>(
   dir: string,
   bundle: BridgeBundle,
   brokers: string[],
   event: unknown,
   environment: Record<string, string>,
   nodeArgs: string[] = [],
-): Promise<{ response: { batchItemFailures: unknown[] }; output: string }> {
+): Promise<{ response: Response; output: string }> {
   const responseFile = join(dir, `response-${Date.now()}.json`);
   const child = spawn(process.execPath, [...nodeArgs, join(dir, 'runtime.mjs')], {
     cwd: dir,

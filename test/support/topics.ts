@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 
 /** A topic name no other test or run uses. */
@@ -87,5 +88,31 @@ export async function countRecords(brokers: string[], topic: string): Promise<nu
     return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * createTopic, tolerating kafkajs' leader wait asking a broker that has not yet heard of the new
+ * topic (UNKNOWN_TOPIC_OR_PARTITION, seen on a freshly started cluster): the topic was created, so
+ * wait until its offsets can be read.
+ */
+export async function createSettledTopic(
+  brokers: string[],
+  options: Parameters<typeof createTopic>[1] & object,
+): Promise<string> {
+  const name = uniqueTopic();
+  try {
+    return await createTopic(brokers, { ...options, topic: name });
+  } catch (error) {
+    if (!String((error as Error).message).includes('does not host this topic-partition')) throw error;
+  }
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await countRecords(brokers, name);
+      return name;
+    } catch (error) {
+      if (attempt >= 40) throw error;
+      await sleep(250);
+    }
   }
 }

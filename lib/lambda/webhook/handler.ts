@@ -1,5 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type SecretCache, secretCache } from '../../auth/secrets.ts';
@@ -13,10 +14,13 @@ import {
   type WebhookRequest,
   WebhookRequestError,
 } from '../../mapping/webhook.ts';
+import { bodyDigestOf, deliveryIdentityOf } from '../../mapping/webhook-idempotency.ts';
+import type { Message } from '../../writer/message.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
 import { METRICS, MetricUnit, type Observability } from '../observability.ts';
 import type { WarmWriter } from '../warm-writer.ts';
+import { type IdempotentOutcome, WebhookIdempotency } from './idempotency.ts';
 import { classifyError, problemResponse, recordsResponse, type WebhookResult } from './problem.ts';
 import { verifySignature } from './signatures.ts';
 import { WebhookSecret } from './webhook-secret.ts';
@@ -27,6 +31,11 @@ export interface WebhookHandlerOptions extends HandlerOptions {
   secrets?: SecretCache;
   /** Least time between secret refetches after signature mismatches. @default 30_000 */
   minSecretRefetchIntervalMs?: number;
+  /**
+   * The client `WEBHOOK_IDEMPOTENCY_TABLE` is used through.
+   * @default a DynamoDBClient configured by the environment, created at the first keyed request
+   */
+  idempotencyClient?: DynamoDBClient;
 }
 
 /** The deployable webhook handler: API Gateway payload 2.0 or 1.0 in, proxy result out. */
@@ -41,6 +50,10 @@ export type WebhookHandler = MiddyfiedHandler<ApiGatewayEvent, WebhookResult, Er
  * type (415), body and key (400), then one Kafka message written within the invocation's time:
  * 200 with its topic/partition/offset, 503 + Retry-After when Kafka is unavailable, 500 for bugs
  * and configuration. No error escapes as an exception (API Gateway would turn it into a bare 502).
+ *
+ * With `WEBHOOK_IDEMPOTENCY_TABLE`, a request carrying a delivery id (see webhook-idempotency.ts) is
+ * written once: its retries get the first answer (409 while it is in flight, 422 for another
+ * body, 503 when DynamoDB cannot be used).
  *
  * @example
  * // functions/webhook/index.ts
@@ -57,7 +70,13 @@ export function createWebhookHandler(options: WebhookHandlerOptions = {}): Webho
       ? {}
       : { minRefetchIntervalMs: options.minSecretRefetchIntervalMs }),
   });
-  const handle = webhookCore(config, warmWriter, observability, secret);
+  const idempotency =
+    config.idempotency &&
+    new WebhookIdempotency({
+      ...config.idempotency,
+      ...(options.idempotencyClient ? { client: options.idempotencyClient } : {}),
+    });
+  const handle = webhookCore(config, warmWriter, observability, secret, idempotency);
   return middy<ApiGatewayEvent, WebhookResult, Error, Context>(handle, {
     // Should the invocation run out of time anyway, the sender still gets a 503 it can retry on.
     timeoutEarlyResponse: () =>
@@ -72,6 +91,7 @@ function webhookCore(
   warmWriter: WarmWriter,
   { logger, metrics }: Observability,
   secret: WebhookSecret,
+  idempotency: WebhookIdempotency | undefined,
 ): (event: ApiGatewayEvent, context: Context) => Promise<WebhookResult> {
   /** Throws a 401 unless the signature verifies, with the cached secret or a rotated one. */
   async function verify(request: WebhookRequest): Promise<void> {
@@ -87,6 +107,35 @@ function webhookCore(
       }
     }
     if (!verdict.valid) throw new WebhookRequestError('invalid-signature', verdict.detail);
+  }
+
+  /** Writes the message, once per delivery when deduplication is on and the request has a key. */
+  async function writeOnce(
+    request: WebhookRequest,
+    topic: string,
+    message: Message,
+    context: Context,
+  ): Promise<IdempotentOutcome> {
+    const write = async () => {
+      const started = performance.now();
+      const records = await warmWriter.write([message], context);
+      metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);
+      metrics.addMetric(METRICS.written, MetricUnit.Count, records.length);
+      return records;
+    };
+    const functionName = context?.functionName || process.env.AWS_LAMBDA_FUNCTION_NAME || 'webhook';
+    const identity =
+      idempotency && deliveryIdentityOf(request, config.signature, { function: functionName, topic });
+    if (!idempotency || !identity) return { records: await write(), replayed: false };
+    const outcome = await idempotency.write(identity, bodyDigestOf(request), context, write);
+    if (outcome.unsavedBecause !== undefined) {
+      // Kafka has the message; only a retry after this invocation's time could write it twice.
+      logger.error('webhook written, but its answer was not stored for retries', {
+        topic,
+        error: outcome.unsavedBecause,
+      });
+    }
+    return outcome;
   }
 
   return async function webhook(event, context) {
@@ -105,18 +154,16 @@ function webhookCore(
         invocationTrace(),
       );
       const message = withTraceContext(toWebhookMessage(request, topic, config), trace);
-      const started = performance.now();
-      const records = await warmWriter.write([message], context);
-      metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);
-      metrics.addMetric(METRICS.written, MetricUnit.Count, records.length);
+      const { records, replayed } = await writeOnce(request, topic, message, context);
       const first = records[0];
-      logger.info('webhook written', {
+      logger.info(replayed ? 'webhook replayed' : 'webhook written', {
         topic,
         partition: first?.partition,
         offset: first?.offset,
         bytes: request.body.length,
       });
-      return recordsResponse(records);
+      if (replayed) metrics.addMetric(METRICS.replayed, MetricUnit.Count, 1);
+      return recordsResponse(records, replayed);
     } catch (error) {
       const { problem, detail } = classifyError(error);
       const response = problemResponse(problem, detail, requestId);

@@ -21,6 +21,7 @@ import {
 } from '../../writer/errors.ts';
 import type { RecordMetadata } from '../../writer/writer.ts';
 import { ClaimCheckError } from '../claim-check.ts';
+import { IdempotencyStoreError } from './idempotency.ts';
 import { WebhookSecretError } from './signatures.ts';
 
 /** Problems the webhook answers with. */
@@ -28,6 +29,7 @@ export type WebhookProblem =
   | WebhookRejection
   | 'broker-unavailable'
   | 'payload-storage-unavailable'
+  | 'idempotency-store-unavailable'
   | 'internal-error';
 
 /** A problem's RFC 9457 type URI, title and status. */
@@ -49,13 +51,23 @@ export const PROBLEM_TYPES: Readonly<Record<WebhookProblem, ProblemType>> = {
   'malformed-body': problem('malformed-body', 'Malformed body'),
   'missing-key': problem('missing-key', 'Message key missing'),
   'invalid-signature': problem('invalid-signature', 'Invalid signature'),
+  'request-in-progress': problem('request-in-progress', 'Request in progress'),
+  'idempotency-key-reused': problem('idempotency-key-reused', 'Idempotency key reused'),
   'broker-unavailable': problem('broker-unavailable', 'Kafka unavailable', 503),
   'payload-storage-unavailable': problem('payload-storage-unavailable', 'Payload storage unavailable', 503),
+  'idempotency-store-unavailable': problem(
+    'idempotency-store-unavailable',
+    'Deduplication store unavailable',
+    503,
+  ),
   'internal-error': problem('internal-error', 'Internal error', 500),
 };
 
 /** Seconds a sender is asked to wait after a 503. */
 export const RETRY_AFTER_SECONDS = 10;
+
+/** Seconds a sender is asked to wait after a 409: the first request's write takes milliseconds. */
+export const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
 
 /** An API Gateway proxy result, valid for payload 1.0 and 2.0. */
 export interface WebhookResult {
@@ -80,11 +92,19 @@ export interface Classified {
   detail: string;
 }
 
-/** 200 with where the message landed: `{"records":[{"topic","partition","offset"}]}`. */
-export function recordsResponse(records: readonly RecordMetadata[]): WebhookResult {
+/**
+ * 200 with where the message landed: `{"records":[{"topic","partition","offset"}]}`. A replay (a
+ * retry answered from the deduplication store, nothing written) carries `idempotent-replayed: true`,
+ * as Stripe's API marks its own.
+ */
+export function recordsResponse(records: readonly RecordMetadata[], replayed = false): WebhookResult {
   return {
     statusCode: 200,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+    },
     body: JSON.stringify({
       records: records.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
     }),
@@ -100,6 +120,7 @@ export function problemResponse(problem: WebhookProblem, detail: string, request
     'cache-control': 'no-store',
   };
   if (status === 503) headers['retry-after'] = String(RETRY_AFTER_SECONDS);
+  if (status === 409) headers['retry-after'] = String(IN_PROGRESS_RETRY_AFTER_SECONDS);
   if (status === 405) headers.allow = 'POST';
   return { statusCode: status, headers, body: JSON.stringify(body) };
 }
@@ -128,6 +149,9 @@ export function classifyError(error: unknown): Classified {
   }
   if (error instanceof UnknownTopicError || error instanceof AuthenticationError) return internal();
   if (error instanceof ConfigError || error instanceof WebhookSecretError) return internal();
+  if (error instanceof IdempotencyStoreError) {
+    return { problem: 'idempotency-store-unavailable', detail: error.message };
+  }
   // The container is shutting down; the next invocation gets a new Writer.
   if (error instanceof WriterClosedError) {
     return { problem: 'broker-unavailable', detail: 'the function is restarting; retry later' };

@@ -55,6 +55,19 @@ afterEach(() => {
 });
 
 describe('createWebhookHandler', () => {
+  it('throws a ConfigError at creation for a bad deduplication window, before any request', () => {
+    expect(() =>
+      createWebhookHandler({
+        env: {
+          WEBHOOK_IDEMPOTENCY_TABLE: 'dedup',
+          WEBHOOK_IDEMPOTENCY_TTL_SECONDS: '-5',
+          KAFKA_BROKERS: 'k:9092',
+        },
+        observability: quietObservability(),
+      }),
+    ).toThrow(ConfigError);
+  });
+
   it('reads config at creation and throws one ConfigError with every webhook and Kafka problem', () => {
     let error: unknown;
     try {

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { SecretError } from '../../../lib/auth/errors.ts';
 import { ConfigError } from '../../../lib/config/errors.ts';
 import { ClaimCheckError } from '../../../lib/lambda/claim-check.ts';
+import { IdempotencyStoreError } from '../../../lib/lambda/webhook/idempotency.ts';
 import {
   classifyError,
+  IN_PROGRESS_RETRY_AFTER_SECONDS,
   PROBLEM_TYPES,
   problemResponse,
   RETRY_AFTER_SECONDS,
@@ -47,6 +49,9 @@ describe('classifyError', () => {
       new WriteErrors([new BrokerError('too large', 'RECORD_LIST_TOO_LARGE', 1, { retriable: false })]),
     ],
     ['a broker unreachable after every attempt', 503, retriableBroker()],
+    ['the deduplication store unreachable', 503, new IdempotencyStoreError('DynamoDB unreachable')],
+    ['a delivery in flight', 409, new WebhookRequestError('request-in-progress', 'x')],
+    ['a delivery id reused with another body', 422, new WebhookRequestError('idempotency-key-reused', 'x')],
     ['WriteErrors around an unreachable broker', 503, new WriteErrors([retriableBroker()])],
     ['a write that ran out of time, never sent', 503, new WriteAbortedError('timeout', false)],
     ['a write that ran out of time in flight', 503, new WriteAbortedError('timeout', true)],
@@ -99,6 +104,12 @@ describe('responses', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/json');
     expect(JSON.parse(response.body)).toEqual({ records: [{ topic: 'orders', partition: 2, offset: '41' }] });
+    expect(response.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('marks a replayed answer with idempotent-replayed: true', () => {
+    const response = recordsResponse([{ topic: 'orders', partition: 2, offset: '41' }], true);
+    expect(response.headers['idempotent-replayed']).toBe('true');
   });
 
   it.each(Object.entries(PROBLEM_TYPES))(
@@ -114,7 +125,8 @@ describe('responses', () => {
         detail: 'what happened',
         requestId: 'req-1',
       });
-      expect(response.headers['retry-after']).toBe(status === 503 ? String(RETRY_AFTER_SECONDS) : undefined);
+      const retryAfter = { 503: RETRY_AFTER_SECONDS, 409: IN_PROGRESS_RETRY_AFTER_SECONDS }[status];
+      expect(response.headers['retry-after']).toBe(retryAfter === undefined ? undefined : String(retryAfter));
       expect(response.headers.allow).toBe(status === 405 ? 'POST' : undefined);
     },
   );

@@ -14,6 +14,7 @@ describe('readWebhookConfig', () => {
       toleranceSeconds: 300,
       key: { kind: 'none' },
       maxBytes: 1_048_576,
+      idempotency: undefined,
     });
   });
 
@@ -120,6 +121,44 @@ describe('readWebhookConfig', () => {
     ['group', 'WEBHOOK_KEY must be header:<name>, json:<pointer>, path:<param> or none, got "group"'],
   ])('reports WEBHOOK_KEY=%s', (text, problem) => {
     expect(readWebhookConfig({ WEBHOOK_KEY: text }).problems).toEqual([problem]);
+  });
+});
+
+describe('readWebhookConfig: deduplication (WEBHOOK_IDEMPOTENCY_*)', () => {
+  it('is off unless a table is named, and keeps answers 3 days by default', () => {
+    expect(readWebhookConfig({}).config.idempotency).toBeUndefined();
+    const { config, problems } = readWebhookConfig({ WEBHOOK_IDEMPOTENCY_TABLE: 'webhook-idempotency' });
+    expect(problems).toEqual([]);
+    expect(config.idempotency).toEqual({ table: 'webhook-idempotency', ttlSeconds: 259_200 });
+  });
+
+  it('reads the window', () => {
+    const { config } = readWebhookConfig({
+      WEBHOOK_IDEMPOTENCY_TABLE: 'dedup',
+      WEBHOOK_IDEMPOTENCY_TTL_SECONDS: '600',
+    });
+    expect(config.idempotency).toEqual({ table: 'dedup', ttlSeconds: 600 });
+  });
+
+  it.each([
+    [
+      { WEBHOOK_IDEMPOTENCY_TABLE: 'dedup', WEBHOOK_IDEMPOTENCY_TTL_SECONDS: '0' },
+      'WEBHOOK_IDEMPOTENCY_TTL_SECONDS must be an integer from 1 to 2592000, got "0"',
+    ],
+    [
+      { WEBHOOK_IDEMPOTENCY_TABLE: 'dedup', WEBHOOK_IDEMPOTENCY_TTL_SECONDS: '1h' },
+      'WEBHOOK_IDEMPOTENCY_TTL_SECONDS must be an integer from 1 to 2592000, got "1h"',
+    ],
+    [
+      { WEBHOOK_IDEMPOTENCY_TTL_SECONDS: '600' },
+      'WEBHOOK_IDEMPOTENCY_TTL_SECONDS is set but WEBHOOK_IDEMPOTENCY_TABLE is not',
+    ],
+    [
+      { WEBHOOK_IDEMPOTENCY_TABLE: 'arn:aws:dynamodb:eu-west-1:123456789012:table/dedup' },
+      'WEBHOOK_IDEMPOTENCY_TABLE "arn:aws:dynamodb:eu-west-1:123456789012:table/dedup" is not a DynamoDB table name ([a-zA-Z0-9_.-], 3 to 255 characters)',
+    ],
+  ])('reports %j', (env, problem) => {
+    expect(readWebhookConfig(env).problems).toEqual([problem]);
   });
 });
 
