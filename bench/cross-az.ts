@@ -147,6 +147,7 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
             configEntries: [{ name: 'min.insync.replicas', value: '2' }],
           },
         ],
+        waitForLeaders: false, // kafkajs' default (true) is what gives up; see leadersElected
       });
       await leadersElected(admin, topic, settings.partitions);
       return topic;
