@@ -15,6 +15,7 @@ import {
 } from '../../mapping/webhook.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
+import { releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
 import { METRICS, MetricUnit, type Observability } from '../observability.ts';
 import type { WarmWriter } from '../warm-writer.ts';
 import { classifyError, problemResponse, recordsResponse, type WebhookResult } from './problem.ts';
@@ -64,7 +65,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions = {}): Webho
       problemResponse('broker-unavailable', 'the request ran out of time; retry later'),
   })
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(releaseMemoryAfterLargeInvocations());
 }
 
 function webhookCore(
