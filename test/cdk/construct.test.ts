@@ -128,6 +128,20 @@ describe('a trigger construct alone', () => {
     expect(orders.bridge.queue.fifo).toBe(true);
     expect(orders.bridge.deadLetterQueue).toBeDefined();
   });
+
+  it('runs in 128 MB by default and in the memory the user gives', () => {
+    const stack = userStack();
+    const broker = new ExternalKafka(stack, 'Kafka', {
+      bootstrapServers: EXTERNAL.bootstrapServers,
+      secretArn: EXTERNAL_SECRET_ARN,
+    });
+    new SqsToKafka(stack, 'Orders', { broker, topic: 'orders' });
+    new SqsToKafka(stack, 'Payments', { broker, topic: 'payments', memorySize: 512 });
+    const memory = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map(
+      (fn) => fn.Properties.MemorySize,
+    );
+    expect(memory.sort()).toEqual([128, 512]);
+  });
 });
 
 describe('SQS Extended Client payloads', () => {
