@@ -6,7 +6,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
-import { sqsRecords } from '../lambda-paths.ts';
+import { httpApiRequest, sqsRecords } from '../lambda-paths.ts';
 
 /** Lambda's synchronous invocation payload limit (bytes of the event's JSON). */
 export const SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -46,38 +46,15 @@ export function sqsBatch(count: number, limitBytes: number): SQSEvent {
 export function webhookRequest(topic: string, body: Buffer, base64: boolean): APIGatewayProxyEventV2 {
   const signature = createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex');
   const text = base64 ? body.toString('base64') : body.toString('utf8');
-  return {
-    version: '2.0',
-    routeKey: 'POST /webhooks/{topic}',
-    rawPath: `/webhooks/${topic}`,
-    rawQueryString: '',
+  return httpApiRequest(topic, {
     headers: {
       'content-type': base64 ? 'application/octet-stream' : 'application/json',
       'content-length': String(body.length),
       'x-signature': `sha256=${signature}`,
     },
-    pathParameters: { topic },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'bench',
-      domainName: 'bench.execute-api.eu-west-1.amazonaws.com',
-      domainPrefix: 'bench',
-      http: {
-        method: 'POST',
-        path: `/webhooks/${topic}`,
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'bench',
-      },
-      requestId: randomUUID(),
-      routeKey: 'POST /webhooks/{topic}',
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
     body: text,
     isBase64Encoded: base64,
-  };
+  });
 }
 
 /** A JSON body of exactly `bytes` bytes. */
