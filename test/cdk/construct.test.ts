@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ExternalKafka, KafkaLambdaBridge, SqsToKafka } from '../../cdk/index.ts';
+import { ExternalKafka, KafkaLambdaBridge, ScheduleToKafka, SqsToKafka } from '../../cdk/index.ts';
 import { EXTERNAL_SECRET_ARN, templateOf } from './support.ts';
 
 /** A user's own app and stack; bundling skipped, the template is what is asserted. */
@@ -141,6 +141,20 @@ describe('a trigger construct alone', () => {
       (fn) => fn.Properties.MemorySize,
     );
     expect(memory.sort()).toEqual([128, 512]);
+  });
+
+  it('gives a scheduled function reading NDJSON from S3 twice the memory of one given its input', () => {
+    const stack = userStack();
+    const broker = new ExternalKafka(stack, 'Kafka', {
+      bootstrapServers: EXTERNAL.bootstrapServers,
+      secretArn: EXTERNAL_SECRET_ARN,
+    });
+    new ScheduleToKafka(stack, 'FromInput', { broker, topic: 'orders' });
+    new ScheduleToKafka(stack, 'FromS3', { broker, topic: 'orders', source: 's3://bridge-input/ndjson/' });
+    const memory = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map(
+      (fn) => fn.Properties.MemorySize,
+    );
+    expect(memory.sort()).toEqual([128, 256]);
   });
 });
 

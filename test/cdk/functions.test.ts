@@ -5,7 +5,7 @@ import { BridgeFunction } from '../../cdk/constructs/bridge-function.ts';
 import { ExternalKafka } from '../../cdk/constructs/external-kafka.ts';
 import { MALLOC_ENVIRONMENT } from '../../cdk/constructs/runtime-environment.ts';
 import { FUNCTION_ENTRIES } from '../../cdk/paths.ts';
-import { FUNCTION_MEMORY_MB, SCHEDULED_S3_MEMORY_MB } from '../../cdk/triggers/trigger-props.ts';
+import { FUNCTION_MEMORY_MB } from '../../cdk/triggers/trigger-props.ts';
 import {
   CDK_JSON_CONTEXT,
   environmentOf,
@@ -48,10 +48,7 @@ describe.each(MODE_NAMES)('bridge functions: %s', (mode) => {
     (trigger) => {
       const template = modeTemplate(mode);
       const fn = template.findResources('AWS::Lambda::Function')[functionId(template, trigger)];
-      // The modes read NDJSON from S3 (scheduleSource), whose function gets twice the others.
-      expect(fn?.Properties.MemorySize).toBe(
-        trigger === 'scheduled' ? SCHEDULED_S3_MEMORY_MB : FUNCTION_MEMORY_MB[trigger],
-      );
+      expect(fn?.Properties.MemorySize).toBe(FUNCTION_MEMORY_MB[trigger]);
       expect(environmentOf(template, trigger)).toMatchObject(MALLOC_ENVIRONMENT);
     },
   );
