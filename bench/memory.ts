@@ -160,7 +160,7 @@ for (const name of new Set(inputs.map((input) => input.function))) {
 const given = process.env.BENCH_BROKERS?.split(',');
 const cluster = given
   ? undefined
-  : await LocalKafkaCluster.start({ name: 'bench-memory', nodeCount: 1, basePort: 43192 });
+  : await LocalKafkaCluster.start({ name: 'bench-memory', nodeCount: 1, basePort: 35292 });
 const loadBefore = loadavg();
 const rows: MemoryRow[] = [];
 try {
