@@ -51,10 +51,10 @@ describe('releaseMemoryAfterLargeInvocations', () => {
     expect(gc).toHaveBeenCalledTimes(1);
   });
 
-  it("takes a quarter of the function's memory as the threshold", async () => {
+  it("takes an eighth of the function's memory as the threshold", async () => {
     vi.stubEnv('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', '128');
     const gc = vi.fn();
-    let heapUsed = 32 * MiB;
+    let heapUsed = 16 * MiB;
     const middleware = releaseMemoryAfterLargeInvocations({
       gc,
       memoryUsage: () => ({ heapUsed, arrayBuffers: 0 }),
@@ -62,7 +62,7 @@ describe('releaseMemoryAfterLargeInvocations', () => {
     const handler = wrapped(middleware, async () => 'done');
     await handler({}, {} as never);
     expect(gc).not.toHaveBeenCalled();
-    heapUsed = 32 * MiB + 1;
+    heapUsed = 16 * MiB + 1;
     await handler({}, {} as never);
     expect(gc).toHaveBeenCalledTimes(1);
   });
