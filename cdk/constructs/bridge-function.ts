@@ -64,7 +64,7 @@ export interface BridgeFunctionProps {
    * Memory in MB; CPU, and so TLS handshakes and cold starts, scale with it. The trigger
    * constructs pass what `npm run bench:memory` measured for their function (FUNCTION_MEMORY_MB);
    * this default covers the largest input measured for any of them, an SQS batch of 10,000
-   * records in a 6 MB event (peak RSS about 139 MiB).
+   * records in a 6 MB event (peak RSS about 142 MiB).
    * @default 256
    */
   readonly memorySize?: number;
