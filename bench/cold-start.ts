@@ -17,8 +17,9 @@ import { barChart, KIND_COLORS } from './chart.ts';
 import { type Built, deployed, naive, reachablePackages } from './cold-start/build.ts';
 import { type LoadSample, loadOnce, writeRunner } from './cold-start/load-time.ts';
 import { median, percentile, table } from './measure.ts';
-import { BENCH_CACHE_DIR, exec } from './peers/exec.ts';
+import { BENCH_CACHE_DIR } from './peers/exec.ts';
 import { round } from './results.ts';
+import { sourceState } from './source-state.ts';
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 40);
 const FUNCTIONS = (process.env.BENCH_COLD_FUNCTIONS ?? 'webhook,sqs,eventbridge,scheduled').split(',');
@@ -191,22 +192,6 @@ const summarize = (ms: number[]): Ms => ({
   p90: round(percentile(ms, 90), 1),
   min: round(Math.min(...ms), 1),
 });
-
-/** The commit measured, and any uncommitted change to the code that goes into the bundles. */
-async function sourceState(): Promise<{ commit: string; uncommitted: string[] }> {
-  const git = async (...args: string[]) =>
-    (await exec('git', ['-C', PROJECT_ROOT, ...args], { timeoutMs: 30_000 })).stdout.trim();
-  const status = await git(
-    'status',
-    '--porcelain',
-    '--',
-    'lib',
-    'functions',
-    'cdk/bundling',
-    'package-lock.json',
-  );
-  return { commit: await git('rev-parse', 'HEAD'), uncommitted: status ? status.split('\n') : [] };
-}
 
 if (Number(process.versions.node.split('.')[0]) < 22) {
   throw new Error(

@@ -152,12 +152,7 @@ export function webhookEvents(topic: string, count: number, valueBytes: number):
   return Array.from({ length: count }, (_, i) => {
     const id = `msg_${randomUUID()}`;
     const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-    const requestId = randomUUID();
-    return {
-      version: '2.0',
-      routeKey: 'POST /webhooks/{topic}',
-      rawPath: `/webhooks/${topic}`,
-      rawQueryString: '',
+    return httpApiRequest(topic, {
       headers: {
         'content-type': 'application/json',
         'content-length': String(body.length),
@@ -166,29 +161,45 @@ export function webhookEvents(topic: string, count: number, valueBytes: number):
         'webhook-signature': `v1,${signature}`,
         'x-key': keyOf(i),
       },
-      pathParameters: { topic },
-      requestContext: {
-        accountId: '123456789012',
-        apiId: 'bench',
-        domainName: 'bench.execute-api.us-east-1.amazonaws.com',
-        domainPrefix: 'bench',
-        http: {
-          method: 'POST',
-          path: `/webhooks/${topic}`,
-          protocol: 'HTTP/1.1',
-          sourceIp: '127.0.0.1',
-          userAgent: 'bench',
-        },
-        requestId,
-        routeKey: 'POST /webhooks/{topic}',
-        stage: '$default',
-        time: new Date().toUTCString(),
-        timeEpoch: Date.now(),
-      },
       body,
       isBase64Encoded: false,
-    };
+    });
   });
+}
+
+/** An API Gateway HTTP API (payload 2.0) request to `POST /webhooks/{topic}`. */
+export function httpApiRequest(
+  topic: string,
+  request: Pick<APIGatewayProxyEventV2, 'headers' | 'body' | 'isBase64Encoded'>,
+): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'POST /webhooks/{topic}',
+    rawPath: `/webhooks/${topic}`,
+    rawQueryString: '',
+    headers: request.headers,
+    pathParameters: { topic },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'bench',
+      domainName: 'bench.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'bench',
+      http: {
+        method: 'POST',
+        path: `/webhooks/${topic}`,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
+      requestId: randomUUID(),
+      routeKey: 'POST /webhooks/{topic}',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    body: request.body,
+    isBase64Encoded: request.isBase64Encoded,
+  };
 }
 
 /** Invokes the webhook handler once and fails loudly unless it answered 200. */

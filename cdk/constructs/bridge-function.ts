@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { bridgeCode } from '../bundling/bridge-code.ts';
 import { type ClaimCheckProps, claimCheckEnvironment, grantClaimCheckWrites } from './claim-check-bucket.ts';
 import { type KafkaBroker, type ProduceGrant, secretReadStatements } from './kafka-broker.ts';
+import { MALLOC_ENVIRONMENT } from './runtime-environment.ts';
 
 /** Producer settings every function shares, as `KAFKA_*` variables. */
 export interface KafkaClientSettings {
@@ -61,8 +62,11 @@ export interface BridgeFunctionProps {
    */
   readonly timeout?: Duration;
   /**
-   * Memory in MB; CPU, and so TLS handshakes and cold starts, scale with it.
-   * @default 512
+   * Memory in MB; CPU, and so TLS handshakes and cold starts, scale with it. The trigger
+   * constructs pass what `npm run bench:memory` measured for their function (FUNCTION_MEMORY_MB);
+   * this default covers the largest input measured for any of them, an SQS batch of 10,000
+   * records in a 6 MB event (peak RSS about 142 MiB).
+   * @default 256
    */
   readonly memorySize?: number;
   /**
@@ -126,7 +130,7 @@ export class BridgeFunction extends Construct {
         `BridgeFunction ${id}: an idempotent producer needs kafka.acks 'all', got '${props.kafka?.acks}'`,
       );
     }
-    const memorySize = props.memorySize ?? 512;
+    const memorySize = props.memorySize ?? 256;
     if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
       throw new Error(`BridgeFunction ${id}: memorySize must be 128-10240 MB, got ${memorySize}`);
     }
@@ -170,6 +174,7 @@ export class BridgeFunction extends Construct {
       ...(props.claimCheck ? claimCheckEnvironment(`BridgeFunction ${id}`, props.claimCheck) : {}),
       // Stack traces point into the TypeScript sources (the maps ship beside the bundle).
       NODE_OPTIONS: '--enable-source-maps',
+      ...MALLOC_ENVIRONMENT,
       ...props.environment,
     };
 

@@ -5,6 +5,7 @@ import { BridgeFunction } from '../constructs/bridge-function.ts';
 import { EventBridgeTarget } from '../constructs/eventbridge-target.ts';
 import { FUNCTION_ENTRIES } from '../paths.ts';
 import {
+  FUNCTION_MEMORY_MB,
   FUNCTION_TIMEOUT_SECONDS,
   functionSettings,
   produceGrant,
@@ -36,7 +37,7 @@ export class EventBridgeToKafka extends Construct {
   constructor(scope: Construct, id: string, props: EventBridgeToKafkaProps) {
     super(scope, id);
     this.function = new BridgeFunction(this, 'Function', {
-      ...functionSettings(props),
+      ...functionSettings(props, FUNCTION_MEMORY_MB.eventbridge),
       entry: FUNCTION_ENTRIES.eventbridge,
       description: 'kafka-lambda-bridge: EventBridge -> Kafka',
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.eventbridge),

@@ -5,9 +5,11 @@ import { BridgeFunction } from '../constructs/bridge-function.ts';
 import { ScheduledPublisher, type ScheduleS3Source } from '../constructs/scheduled-publisher.ts';
 import { FUNCTION_ENTRIES } from '../paths.ts';
 import {
+  FUNCTION_MEMORY_MB,
   FUNCTION_TIMEOUT_SECONDS,
   functionSettings,
   produceGrant,
+  SCHEDULED_S3_MEMORY_MB,
   type TriggerToKafkaProps,
 } from './trigger-props.ts';
 
@@ -41,7 +43,7 @@ export class ScheduleToKafka extends Construct {
     super(scope, id);
     const s3Source = props.source ? parseScheduleSource(this, props.source) : undefined;
     this.function = new BridgeFunction(this, 'Function', {
-      ...functionSettings(props),
+      ...functionSettings(props, s3Source ? SCHEDULED_S3_MEMORY_MB : FUNCTION_MEMORY_MB.scheduled),
       entry: FUNCTION_ENTRIES.scheduled,
       description: 'kafka-lambda-bridge: scheduled batch publishing -> Kafka',
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.scheduled),

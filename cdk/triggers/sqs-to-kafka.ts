@@ -6,6 +6,7 @@ import { BridgeFunction } from '../constructs/bridge-function.ts';
 import { SqsBridge } from '../constructs/sqs-bridge.ts';
 import { FUNCTION_ENTRIES } from '../paths.ts';
 import {
+  FUNCTION_MEMORY_MB,
   FUNCTION_TIMEOUT_SECONDS,
   functionSettings,
   produceGrant,
@@ -43,7 +44,7 @@ export class SqsToKafka extends Construct {
   constructor(scope: Construct, id: string, props: SqsToKafkaProps) {
     super(scope, id);
     this.function = new BridgeFunction(this, 'Function', {
-      ...functionSettings(props),
+      ...functionSettings(props, FUNCTION_MEMORY_MB.sqs),
       entry: FUNCTION_ENTRIES.sqs,
       description: 'kafka-lambda-bridge: SQS -> Kafka',
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.sqs),

@@ -10,6 +10,22 @@ import type { KafkaBroker, ProduceGrant } from '../constructs/kafka-broker.ts';
  */
 export const FUNCTION_TIMEOUT_SECONDS = { webhook: 10, sqs: 60, eventbridge: 30, scheduled: 300 } as const;
 
+/**
+ * Each function's default memory in MB, from `npm run bench:memory` (peak RSS of the deployed
+ * bundle over 20 warm invocations of its largest input, bench/README.md): the webhook peaks near
+ * 77 MiB at its default 1 MiB body limit (112 MiB at 6 MB); the SQS function near 100 MiB for
+ * SqsToKafka's batch of 10 records filling Lambda's 6 MB payload; EventBridge and a schedule's
+ * input near 77 and 88 MiB at Lambda's 1 MB asynchronous payload limit. 128 MB leaves 16-51 MiB
+ * of headroom. `npm start` gives its emulators the same memory.
+ */
+export const FUNCTION_MEMORY_MB = { webhook: 128, sqs: 128, eventbridge: 128, scheduled: 128 } as const;
+
+/**
+ * The scheduled function reading NDJSON from S3 holds up to `SCHEDULE_CHUNK_BYTES` (8 MiB) of an
+ * object plus a batch of lines, which bench:memory does not measure yet: twice the others.
+ */
+export const SCHEDULED_S3_MEMORY_MB = 256;
+
 /** What every trigger construct needs: the cluster and how its function writes to it. */
 export interface TriggerToKafkaProps {
   /** The Kafka cluster: ExternalKafka, MskProvisionedBroker or MskServerlessBroker. */
@@ -26,7 +42,7 @@ export interface TriggerToKafkaProps {
   readonly allowAutoTopicCreation?: boolean;
   /** Retention of the function's log group. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** Memory of the function in MB. @default 512 */
+  /** Memory of the function in MB. @default FUNCTION_MEMORY_MB of the trigger (128; 256 for a scheduled S3 source) */
   readonly memorySize?: number;
   /**
    * Offload values over a size to an existing S3 bucket (`KAFKA_CLAIM_CHECK_*`); the function may
@@ -46,13 +62,13 @@ export function produceGrant(props: TriggerToKafkaProps, topics: readonly string
   };
 }
 
-/** The BridgeFunction props every trigger passes on unchanged. */
-export function functionSettings(props: TriggerToKafkaProps) {
+/** The BridgeFunction props every trigger passes on; `defaultMemoryMb` unless memorySize is given. */
+export function functionSettings(props: TriggerToKafkaProps, defaultMemoryMb: number) {
   return {
     broker: props.broker,
     kafka: props.kafka,
     logRetention: props.logRetention,
-    memorySize: props.memorySize,
+    memorySize: props.memorySize ?? defaultMemoryMb,
     claimCheck: props.claimCheck,
   };
 }

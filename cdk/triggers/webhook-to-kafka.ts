@@ -6,6 +6,7 @@ import { WebhookApi } from '../constructs/webhook-api.ts';
 import { WebhookSigningSecret } from '../constructs/webhook-secret.ts';
 import { FUNCTION_ENTRIES } from '../paths.ts';
 import {
+  FUNCTION_MEMORY_MB,
   FUNCTION_TIMEOUT_SECONDS,
   functionSettings,
   produceGrant,
@@ -109,7 +110,7 @@ export class WebhookToKafka extends Construct {
     this.idempotencyTable = idempotency && this.createIdempotencyTable(idempotency);
 
     this.function = new BridgeFunction(this, 'Function', {
-      ...functionSettings(props),
+      ...functionSettings(props, FUNCTION_MEMORY_MB.webhook),
       entry: FUNCTION_ENTRIES.webhook,
       description: 'kafka-lambda-bridge: POST /webhooks/{topic} -> Kafka',
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.webhook),

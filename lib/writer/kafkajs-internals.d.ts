@@ -19,13 +19,36 @@ declare module 'kafkajs/src/cluster/index.js' {
       port: number;
       pool: InternalConnection[];
       send(request: InternalProtocolRequest): Promise<unknown>;
+      /** The connection `send` would use for `request`, connected (not yet authenticated). */
+      getConnectionByRequest(request: InternalProtocolRequest): Promise<InternalConnection>;
     };
     disconnect(): Promise<void>;
   }
   /** One socket of a broker's connection pool. */
   export interface InternalConnection {
-    socket?: { destroy(): void } | null;
+    socket?: { destroy(): void; write(data: Buffer, encoding: 'binary'): boolean } | null;
+    clientId: string | null;
     rejectRequests(error: Error): void;
+    isAuthenticated(): boolean;
+    authenticate(): Promise<void>;
+    failIfNotConnected(): void;
+    nextCorrelationId(): number;
+    requestQueue: {
+      push(request: {
+        entry: {
+          apiKey: number;
+          apiName: string;
+          apiVersion: number;
+          correlationId: number;
+          resolve(answer: { payload: Buffer | null }): void;
+          reject(error: unknown): void;
+        };
+        expectResponse: boolean;
+        requestTimeout: number | null;
+        sendRequest(): void;
+      }): void;
+      maybeThrottle(clientSideThrottleTimeMs: number | undefined): void;
+    };
   }
   export interface InternalProtocolRequest {
     response: { decode(data: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown> };

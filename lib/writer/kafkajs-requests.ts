@@ -3,8 +3,10 @@ import type { BrokerPool, InternalBroker, InternalProtocolRequest } from 'kafkaj
 import apiKeys from 'kafkajs/src/protocol/requests/apiKeys.js';
 import protocol from 'kafkajs/src/protocol/requests/index.js';
 import { closesConnection } from './kafkajs-errors.ts';
+import { sendFrame } from './kafkajs-send-frame.ts';
 import type { TopicMetadata } from './metadata/metadata-table.ts';
 import type { ProducerIdentity } from './producer/producer-state.ts';
+import type { ProduceRequest } from './wire/kafkajs-produce.ts';
 
 /** A Metadata response as kafkajs decodes it, before its parser throws on the first error. */
 interface DecodedMetadata {
@@ -31,8 +33,25 @@ export async function sendKeepingErrors(
     ...request,
     response: { ...request.response, parse: async (decoded: unknown) => decoded },
   };
+  return closingOnConnectionLoss(broker, () => broker.connectionPool.send(keepEveryAnswer));
+}
+
+/**
+ * Sends a Produce request as `sendKeepingErrors` does; one the Writer encoded itself goes out as
+ * the frame it wrote once (kafkajs-send-frame.ts), not through kafkajs' copying request layer.
+ */
+export async function sendProduce(broker: InternalBroker, request: ProduceRequest): Promise<unknown> {
+  const { encodeFrame } = request;
+  if (!encodeFrame) return sendKeepingErrors(broker, request);
+  return closingOnConnectionLoss(broker, async () => {
+    const connection = await broker.connectionPool.getConnectionByRequest(request);
+    return sendFrame(connection, request, await encodeFrame(connection.clientId));
+  });
+}
+
+async function closingOnConnectionLoss<T>(broker: InternalBroker, send: () => Promise<T>): Promise<T> {
   try {
-    return await broker.connectionPool.send(keepEveryAnswer);
+    return await send();
   } catch (error) {
     if (closesConnection(error)) await closeNow(broker);
     throw error;

@@ -10,7 +10,7 @@ import type { Codec } from './codecs/codec.ts';
 import { codecFor, toKafkaJsCompressionType } from './codecs/compression.ts';
 import type { SaslOptions, TlsOptions, WriterLogger } from './connection-options.ts';
 import { metadataError, produceAnswerError, toTransportError } from './kafkajs-errors.ts';
-import { closeNow, fetchMetadata, initProducerId, sendKeepingErrors } from './kafkajs-requests.ts';
+import { closeNow, fetchMetadata, initProducerId, sendProduce } from './kafkajs-requests.ts';
 import { MetadataTable } from './metadata/metadata-table.ts';
 import { produceErrorRule } from './producer/produce-errors.ts';
 import { ProducerState, partitionKey, type SequenceLease } from './producer/producer-state.ts';
@@ -392,7 +392,7 @@ export class KafkaJsTransport implements KafkaTransport {
     );
     let response: DecodedProduceResponse | undefined;
     try {
-      response = (await sendKeepingErrors(broker, request)) as DecodedProduceResponse | undefined;
+      response = (await sendProduce(broker, request)) as DecodedProduceResponse | undefined;
     } catch (error) {
       this.distrust(group);
       const failure = toTransportError(error, true);

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PROJECT_ROOT } from '../kafka/paths.ts';
 import { listensOn } from './connections.ts';
 import { ensureRie } from './install.ts';
+import { lambdaNodeFlags } from './node-flags.ts';
 
 /** aws-lambda-ric: the Node.js runtime interface client Lambda's own images run (native client prebuilt). */
 const RIC_ENTRY = join(PROJECT_ROOT, 'node_modules', 'aws-lambda-ric', 'index.mjs');
@@ -85,6 +86,7 @@ export class LambdaEmulator {
     }
     const rie = await ensureRie();
     const [apiPort, runtimeApiPort] = [options.port ?? (await freePort()), await freePort()];
+    const memoryMb = options.memoryMb ?? 512;
     const child = spawn(
       rie,
       [
@@ -92,8 +94,10 @@ export class LambdaEmulator {
         `127.0.0.1:${apiPort}`,
         '--runtime-api-address',
         `127.0.0.1:${runtimeApiPort}`,
-        // The runtime: the Node.js 22 running this script (npm puts the `node` devDependency first).
+        // The runtime: the Node.js 22 running this script (npm puts the `node` devDependency first),
+        // with the heap limits Lambda's bootstrap sets for the function's memory.
         process.execPath,
+        ...lambdaNodeFlags(memoryMb),
         RIC_ENTRY,
         options.handler ?? 'index.handler',
       ],
@@ -106,7 +110,7 @@ export class LambdaEmulator {
           LAMBDA_TASK_ROOT: options.codeDir,
           AWS_LAMBDA_FUNCTION_NAME: options.name,
           AWS_LAMBDA_FUNCTION_TIMEOUT: String(options.timeoutSeconds),
-          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? 512),
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
           LOG_LEVEL: 'warn',
         },
         stdio: ['ignore', 'pipe', 'pipe'],

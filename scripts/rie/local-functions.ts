@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { buildBridgeBundle } from '../../cdk/bundling/bridge-bundling.ts';
+import { MALLOC_ENVIRONMENT } from '../../cdk/constructs/runtime-environment.ts';
 import { FUNCTION_ENTRIES } from '../../cdk/paths.ts';
-import { FUNCTION_TIMEOUT_SECONDS } from '../../cdk/triggers/trigger-props.ts';
+import { FUNCTION_MEMORY_MB, FUNCTION_TIMEOUT_SECONDS } from '../../cdk/triggers/trigger-props.ts';
 import { PROJECT_ROOT } from '../kafka/paths.ts';
 import { LambdaEmulator } from './emulator.ts';
 
@@ -39,8 +40,14 @@ export async function startLocalFunctions(
         name,
         codeDir,
         timeoutSeconds: FUNCTION_TIMEOUT_SECONDS[name],
+        memoryMb: FUNCTION_MEMORY_MB[name],
         ...(ports[name] ? { port: ports[name] } : {}),
-        environment: { NODE_OPTIONS: '--enable-source-maps', ...environment.common, ...environment[name] },
+        environment: {
+          NODE_OPTIONS: '--enable-source-maps',
+          ...MALLOC_ENVIRONMENT,
+          ...environment.common,
+          ...environment[name],
+        },
         onLine: (line) => {
           if (line.trim() !== '' && !QUIET.test(line)) console.log(`[${name}] ${line}`);
         },

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ExternalKafka, KafkaLambdaBridge, SqsToKafka } from '../../cdk/index.ts';
+import { ExternalKafka, KafkaLambdaBridge, ScheduleToKafka, SqsToKafka } from '../../cdk/index.ts';
 import { EXTERNAL_SECRET_ARN, templateOf } from './support.ts';
 
 /** A user's own app and stack; bundling skipped, the template is what is asserted. */
@@ -111,11 +111,7 @@ describe('names of the resources that need one', () => {
 
 describe('a trigger construct alone', () => {
   it('bridges one queue to one topic with a broker construct of its own', () => {
-    const stack = userStack();
-    const broker = new ExternalKafka(stack, 'Kafka', {
-      bootstrapServers: EXTERNAL.bootstrapServers,
-      secretArn: EXTERNAL_SECRET_ARN,
-    });
+    const { stack, broker } = stackWithExternalKafka();
     const orders = new SqsToKafka(stack, 'Orders', { broker, topic: 'orders', fifo: true });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Lambda::Function', 1);
@@ -127,6 +123,20 @@ describe('a trigger construct alone', () => {
     });
     expect(orders.bridge.queue.fifo).toBe(true);
     expect(orders.bridge.deadLetterQueue).toBeDefined();
+  });
+
+  it('runs in 128 MB by default and in the memory the user gives', () => {
+    const { stack, broker } = stackWithExternalKafka();
+    new SqsToKafka(stack, 'Orders', { broker, topic: 'orders' });
+    new SqsToKafka(stack, 'Payments', { broker, topic: 'payments', memorySize: 512 });
+    expect(memorySizes(stack)).toEqual([128, 512]);
+  });
+
+  it('gives a scheduled function reading NDJSON from S3 twice the memory of one given its input', () => {
+    const { stack, broker } = stackWithExternalKafka();
+    new ScheduleToKafka(stack, 'FromInput', { broker, topic: 'orders' });
+    new ScheduleToKafka(stack, 'FromS3', { broker, topic: 'orders', source: 's3://bridge-input/ndjson/' });
+    expect(memorySizes(stack)).toEqual([128, 256]);
   });
 });
 
@@ -173,3 +183,20 @@ describe('the triggers context key', () => {
     );
   });
 });
+
+/** A user's stack with an external cluster for trigger constructs to write to. */
+function stackWithExternalKafka() {
+  const stack = userStack();
+  const broker = new ExternalKafka(stack, 'Kafka', {
+    bootstrapServers: EXTERNAL.bootstrapServers,
+    secretArn: EXTERNAL_SECRET_ARN,
+  });
+  return { stack, broker };
+}
+
+/** The MemorySize of every function in `stack`, ascending. */
+function memorySizes(stack: Stack): number[] {
+  return Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
+    .map((fn) => fn.Properties.MemorySize as number)
+    .sort((a, b) => a - b);
+}

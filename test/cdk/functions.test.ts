@@ -3,7 +3,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { BridgeFunction } from '../../cdk/constructs/bridge-function.ts';
 import { ExternalKafka } from '../../cdk/constructs/external-kafka.ts';
+import { MALLOC_ENVIRONMENT } from '../../cdk/constructs/runtime-environment.ts';
 import { FUNCTION_ENTRIES } from '../../cdk/paths.ts';
+import { FUNCTION_MEMORY_MB } from '../../cdk/triggers/trigger-props.ts';
 import {
   CDK_JSON_CONTEXT,
   environmentOf,
@@ -36,11 +38,20 @@ describe.each(MODE_NAMES)('bridge functions: %s', (mode) => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
-        MemorySize: 512,
       },
       4,
     );
   });
+
+  it.each(TRIGGERS)(
+    'sizes the %s function from bench:memory, with the malloc settings it was measured with',
+    (trigger) => {
+      const template = modeTemplate(mode);
+      const fn = template.findResources('AWS::Lambda::Function')[functionId(template, trigger)];
+      expect(fn?.Properties.MemorySize).toBe(FUNCTION_MEMORY_MB[trigger]);
+      expect(environmentOf(template, trigger)).toMatchObject(MALLOC_ENVIRONMENT);
+    },
+  );
 
   it.each(TRIGGERS)('gives the %s function its own log group with a retention', (trigger) => {
     const template = modeTemplate(mode);
@@ -133,6 +144,11 @@ describe('BridgeFunction', () => {
     });
     return { stack, fn };
   };
+
+  it('defaults to the memory of the largest input measured, 256 MB', () => {
+    const { stack } = build({ KAFKA_TOPIC: 't' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: 256 });
+  });
 
   it('merges the trigger environment into the KAFKA_* one instead of replacing it', () => {
     const { stack, fn } = build({ KAFKA_TOPIC: 't', SQS_KEY: 'group' });

@@ -9,6 +9,7 @@ import type { Message } from '../../writer/message.ts';
 import type { RecordMetadata } from '../../writer/writer.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
+import { releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
 import { METRICS, MetricUnit } from '../observability.ts';
 
 export interface EventBridgeHandlerOptions extends HandlerOptions {
@@ -52,5 +53,6 @@ export function createEventBridgeHandler(options: EventBridgeHandlerOptions = {}
 
   return middy(bridge)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+    .use(logMetrics(metrics))
+    .use(releaseMemoryAfterLargeInvocations());
 }

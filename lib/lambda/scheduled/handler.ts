@@ -8,6 +8,7 @@ import { BrokerError, MessageTooLargeError, WriteErrors } from '../../writer/err
 import type { Message } from '../../writer/message.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
+import { releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
 import { METRICS, MetricUnit, writerLoggerFrom } from '../observability.ts';
 import type { BatchSource, SourceBatch } from './batch-source.ts';
 import { createInputSource } from './input-source.ts';
@@ -211,7 +212,8 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
 
   return middy(publish)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+    .use(logMetrics(metrics))
+    .use(releaseMemoryAfterLargeInvocations());
 }
 
 /** The source SCHEDULE_SOURCE names. */

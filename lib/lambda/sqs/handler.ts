@@ -9,6 +9,7 @@ import { MessageTooLargeError, WriteErrors } from '../../writer/errors.ts';
 import type { Message } from '../../writer/message.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
+import { releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
 import { METRICS, MetricUnit } from '../observability.ts';
 import { resolveExtendedPayloads } from './extended-payloads.ts';
 import { batchItemFailures } from './partial-batch.ts';
@@ -134,7 +135,10 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
     return { batchItemFailures: batchFailures };
   }
 
-  return middy(bridge).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  return middy(bridge)
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .use(releaseMemoryAfterLargeInvocations());
 }
 
 /** The message group of a FIFO record; undefined on a standard queue. */

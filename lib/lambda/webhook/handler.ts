@@ -18,6 +18,7 @@ import { bodyDigestOf, deliveryIdentityOf } from '../../mapping/webhook-idempote
 import type { Message } from '../../writer/message.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
+import { releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
 import { METRICS, MetricUnit, type Observability } from '../observability.ts';
 import type { WarmWriter } from '../warm-writer.ts';
 import { type IdempotentOutcome, WebhookIdempotency } from './idempotency.ts';
@@ -83,7 +84,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions = {}): Webho
       problemResponse('broker-unavailable', 'the request ran out of time; retry later'),
   })
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(releaseMemoryAfterLargeInvocations());
 }
 
 function webhookCore(

@@ -6,24 +6,34 @@ import {
   type ProduceRequestBody,
   type RecordsCompression,
 } from './produce-request.ts';
+import { requestHeaderBytes, writeRequestHeader } from './request-frame.ts';
 
 /** A broker's Produce request factory, as kafkajs' `broker.lookupRequest` returns it. */
 export type KafkaJsProduceFactory = (args: Record<string, unknown>) => InternalProtocolRequest;
+
+/**
+ * kafkajs' Produce request, plus, for the versions the Writer encodes itself, the whole frame
+ * (size, header, body) written once: what `sendProduce` (kafkajs-requests.ts) puts on the socket.
+ */
+export type ProduceRequest = InternalProtocolRequest & {
+  encodeFrame?: (clientId: string | null) => Promise<Buffer>;
+};
 
 /** Produce versions whose body is produce-request.ts' layout (record batches, magic v2). */
 const ONE_PASS_VERSIONS = new Set([3, 4, 5, 6, 7]);
 
 /**
  * kafkajs' Produce request for the version the broker negotiated, its body encoded by
- * produce-request.ts instead of kafkajs' record encoder; framing, correlation and response
- * decoding stay kafkajs'. A broker older than Kafka 0.11 (Produce < v3, no record batches) gets
- * kafkajs' own encoding of the same records.
+ * produce-request.ts instead of kafkajs' record encoder, and `encodeFrame` writing the whole
+ * request once (request-frame.ts); correlation, the request queue and response decoding stay
+ * kafkajs'. A broker older than Kafka 0.11 (Produce < v3, no record batches) gets kafkajs' own
+ * encoding and framing of the same records.
  */
 export function produceRequest(
   produce: KafkaJsProduceFactory,
   body: ProduceRequestBody,
   compression: { kafkaJsType: number; codec: RecordsCompression['compress'] } | undefined,
-): InternalProtocolRequest {
+): ProduceRequest {
   const args = {
     acks: body.acks,
     timeout: body.timeoutMs,
@@ -33,7 +43,7 @@ export function produceRequest(
   };
   // kafkajs' factories only capture their arguments; nothing is encoded until `encode()`.
   const request = produce({ ...args, topicData: [] });
-  const inner = request.request as { apiVersion: number; encode: () => Promise<Encoder> };
+  const inner = request.request as { apiKey: number; apiVersion: number; encode: () => Promise<Encoder> };
   if (!ONE_PASS_VERSIONS.has(inner.apiVersion)) {
     return produce({ ...args, topicData: toKafkaJsTopicData(body) });
   }
@@ -41,17 +51,19 @@ export function produceRequest(
     attribute: compression.kafkaJsType,
     compress: compression.codec,
   };
+  const encodeBody = async (headroomBytes: number) =>
+    recordsCompression
+      ? await encodeCompressedProduceRequestBody(body, recordsCompression, headroomBytes)
+      : encodeProduceRequestBody(body, headroomBytes);
   return {
     ...request,
-    request: {
-      ...inner,
-      encode: async () =>
-        asEncoder(
-          recordsCompression
-            ? await encodeCompressedProduceRequestBody(body, recordsCompression)
-            : encodeProduceRequestBody(body),
-        ),
-    },
+    request: { ...inner, encode: async () => asEncoder(await encodeBody(0)) },
+    encodeFrame: async (clientId) =>
+      writeRequestHeader(await encodeBody(requestHeaderBytes(clientId)), {
+        apiKey: inner.apiKey,
+        apiVersion: inner.apiVersion,
+        clientId,
+      }),
   };
 }
 

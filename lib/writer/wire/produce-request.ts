@@ -66,11 +66,16 @@ interface SizedPartition {
   recordsBytes: number;
 }
 
-/** Encodes an uncompressed Produce request body. */
-export function encodeProduceRequestBody(body: ProduceRequestBody): Buffer {
+/**
+ * Encodes an uncompressed Produce request body. `headroomBytes` are left unwritten in front of it,
+ * for the request's size and header (request-frame.ts), so the request is written once.
+ */
+export function encodeProduceRequestBody(body: ProduceRequestBody, headroomBytes = 0): Buffer {
   const topics = body.topics.map((t) => ({ topic: t, partitions: t.partitions.map(sizePartition) }));
-  const buf = Buffer.allocUnsafe(bodyBytes(topics, (p) => BATCH_HEADER_BYTES + p.recordsBytes));
-  let o = writeBodyHeader(buf, body, topics.length);
+  const buf = Buffer.allocUnsafe(
+    headroomBytes + bodyBytes(topics, (p) => BATCH_HEADER_BYTES + p.recordsBytes),
+  );
+  let o = writeBodyHeader(buf, headroomBytes, body, topics.length);
   for (const { topic, partitions } of topics) {
     o = writeTopicHeader(buf, o, topic.topic, partitions.length);
     for (const sized of partitions) {
@@ -87,10 +92,12 @@ export function encodeProduceRequestBody(body: ProduceRequestBody): Buffer {
 /**
  * Encodes a Produce request body whose batches are compressed: each partition's records section
  * is written as above into its own buffer and handed to the codec, as Kafka's format wants.
+ * `headroomBytes` as for encodeProduceRequestBody.
  */
 export async function encodeCompressedProduceRequestBody(
   body: ProduceRequestBody,
   compression: RecordsCompression,
+  headroomBytes = 0,
 ): Promise<Buffer> {
   const topics = [];
   for (const topic of body.topics) {
@@ -104,8 +111,10 @@ export async function encodeCompressedProduceRequestBody(
     }
     topics.push({ topic, partitions });
   }
-  const buf = Buffer.allocUnsafe(bodyBytes(topics, (p) => BATCH_HEADER_BYTES + p.compressed.length));
-  let o = writeBodyHeader(buf, body, topics.length);
+  const buf = Buffer.allocUnsafe(
+    headroomBytes + bodyBytes(topics, (p) => BATCH_HEADER_BYTES + p.compressed.length),
+  );
+  let o = writeBodyHeader(buf, headroomBytes, body, topics.length);
   for (const { topic, partitions } of topics) {
     o = writeTopicHeader(buf, o, topic.topic, partitions.length);
     for (const sized of partitions) {
@@ -179,8 +188,8 @@ function bodyBytes<P extends { partition: PartitionRecords }>(
   return size;
 }
 
-function writeBodyHeader(buf: Buffer, body: ProduceRequestBody, topicCount: number): number {
-  let o = buf.writeInt16BE(-1, 0); // transactional id: null
+function writeBodyHeader(buf: Buffer, offset: number, body: ProduceRequestBody, topicCount: number): number {
+  let o = buf.writeInt16BE(-1, offset); // transactional id: null
   o = buf.writeInt16BE(body.acks, o);
   o = buf.writeInt32BE(body.timeoutMs, o);
   return buf.writeInt32BE(topicCount, o);

@@ -14,6 +14,7 @@ import {
   encodeProduceRequestBody,
   type ProduceRequestBody,
 } from '../../../lib/writer/wire/produce-request.ts';
+import { setCorrelationId } from '../../../lib/writer/wire/request-frame.ts';
 
 // The one-pass encoder must write exactly what kafkajs 2.2.4 writes for the same records, so the
 // reference here is kafkajs' own Produce encoder, run on the same input.
@@ -245,5 +246,65 @@ describe('produceRequest', () => {
       topicData: toKafkaJsTopicData(b),
     }).encode();
     expect(encoded.equals(expected.buffer)).toBe(true);
+  });
+
+  // kafkajs' request layer: size + header v1 + body, the frame that reaches the socket.
+  const kafkajsFrame = require('kafkajs/src/protocol/request.js') as (args: {
+    request: unknown;
+    correlationId: number;
+    clientId: string | null;
+  }) => Promise<{ buffer: Buffer }>;
+  type Framed = { encodeFrame?: (clientId: string | null) => Promise<Buffer> };
+
+  it('writes the whole request once, as kafkajs frames the same records for the same connection', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        body,
+        fc.integer({ min: 3, max: 7 }),
+        fc.option(fc.string({ unit: 'binary', maxLength: 30 }), { nil: null }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        async (b, version, clientId, correlationId) => {
+          const ours = produceRequest(factoryFor(version), b, undefined) as unknown as Framed;
+          const frame = await (ours.encodeFrame as NonNullable<Framed['encodeFrame']>)(clientId);
+          setCorrelationId(frame, correlationId);
+          const reference = factoryFor(version)({
+            acks: b.acks,
+            timeout: b.timeoutMs,
+            compression: 0,
+            producerId: b.producerId.toString(),
+            producerEpoch: b.producerEpoch,
+            topicData: toKafkaJsTopicData(b),
+          });
+          const expected = await kafkajsFrame({ request: reference.request, correlationId, clientId });
+          expect(frame.equals(expected.buffer)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('frames a compressed request as kafkajs does', async () => {
+    const codec = await codecFor('gzip');
+    const type = toKafkaJsCompressionType('gzip');
+    const ours = produceRequest(factoryFor(7), b, {
+      kafkaJsType: type,
+      codec: codec.compress,
+    }) as unknown as Framed;
+    const frame = await (ours.encodeFrame as NonNullable<Framed['encodeFrame']>)('bridge');
+    setCorrelationId(frame, 7);
+    const reference = factoryFor(7)({
+      acks: b.acks,
+      timeout: b.timeoutMs,
+      compression: type,
+      producerId: b.producerId.toString(),
+      producerEpoch: b.producerEpoch,
+      topicData: toKafkaJsTopicData(b),
+    });
+    const expected = await kafkajsFrame({ request: reference.request, correlationId: 7, clientId: 'bridge' });
+    expect(frame.equals(expected.buffer)).toBe(true);
+  });
+
+  it('leaves the framing of a pre-0.11 request to kafkajs', () => {
+    expect((produceRequest(factoryFor(2), b, undefined) as unknown as Framed).encodeFrame).toBeUndefined();
   });
 });

@@ -1,0 +1,231 @@
+/**
+ * Peak memory of each deployed function for its largest legal input (bench/memory/inputs.ts),
+ * over warm invocations. Each bundle is built by cdk/'s buildBridgeBundle (as
+ * bench:cold-start builds it) and run as Lambda runs it: aws-lambda-ric under the Runtime
+ * Interface Emulator (scripts/rie), with the heap flags Lambda's bootstrap sets for the memory
+ * size (scripts/rie/node-flags.ts), writing to a real broker. The peak is VmHWM of the runtime's
+ * Node.js process (it starts no children), read after every invocation; the V8 heap's peak comes
+ * from a probe preloaded into that process (bench/memory/heap-probe.mjs). Writes
+ * bench/results/memory.json. A benchmark, not a test.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { MALLOC_ENVIRONMENT } from '../cdk/constructs/runtime-environment.ts';
+import { FUNCTION_ENTRIES } from '../cdk/paths.ts';
+import { LocalKafkaCluster } from '../scripts/kafka/broker.ts';
+import { PROJECT_ROOT } from '../scripts/kafka/paths.ts';
+import { type InvokeResult, LambdaEmulator } from '../scripts/rie/emulator.ts';
+import { lambdaNodeFlags } from '../scripts/rie/node-flags.ts';
+import { deployed } from './cold-start/build.ts';
+import { table } from './measure.ts';
+import { eventBytes, type MemoryInput, memoryInputs } from './memory/inputs.ts';
+import { residentMemory } from './memory/proc-status.ts';
+import { BENCH_CACHE_DIR } from './peers/exec.ts';
+import { round } from './results.ts';
+import { sourceState } from './source-state.ts';
+
+const INVOCATIONS = Number(process.env.BENCH_MEMORY_INVOCATIONS ?? 20);
+const MEMORY_MB = Number(process.env.BENCH_MEMORY_MB ?? 128);
+const ONLY = process.env.BENCH_MEMORY_FUNCTIONS?.split(',');
+/** A 128 MB function with room for what the runtime's sandbox holds besides the Node.js process. */
+const GOAL_MIB = 115;
+const OUT = join(BENCH_CACHE_DIR, 'memory');
+const PROBE = join(PROJECT_ROOT, 'bench', 'memory', 'heap-probe.mjs');
+const MiB = 2 ** 20;
+
+/** One input's measurement. */
+interface MemoryRow {
+  function: string;
+  input: string;
+  eventMB: number;
+  invocations: number;
+  /** VmHWM after the last invocation (the process's peak over init and every invocation). */
+  peakRssMiB: number;
+  /** VmHWM after the first invocation: a later peak above it means memory grows when warm. */
+  firstPeakRssMiB: number;
+  rssAfterLastMiB: number;
+  peakHeapUsedMiB: number;
+  /** The heap V8 had reserved at its largest (used + garbage not yet collected + free). */
+  peakHeapTotalMiB: number;
+  peakExternalMiB: number;
+  heapLimitMiB: number;
+  goalMet: boolean;
+}
+
+const mib = (bytes: number) => round(bytes / MiB, 1);
+
+/** Fails the run unless the function accepted the whole input. */
+function expectSuccess(input: MemoryInput, result: InvokeResult, output: () => string): void {
+  const payload = result.kind === 'result' ? (result.payload as Record<string, unknown> | null) : null;
+  const failed =
+    result.kind !== 'result' ||
+    (input.function === 'sqs' && (payload?.batchItemFailures as unknown[] | undefined)?.length !== 0) ||
+    (input.function === 'webhook' && payload?.statusCode !== 200);
+  if (failed) {
+    const detail =
+      result.kind === 'result' ? JSON.stringify(result.payload).slice(0, 500) : JSON.stringify(result);
+    throw new Error(`${input.function} (${input.input}) failed: ${detail}\n${output().slice(-3000)}`);
+  }
+}
+
+/** Asks the probe in `pid` for its peaks and waits for the file. */
+async function heapPeaks(pid: number, file: string): Promise<Record<string, number>> {
+  process.kill(pid, 'SIGUSR2');
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Record<string, number>;
+    await sleep(50);
+  }
+  throw new Error(`the heap probe in process ${pid} did not answer`);
+}
+
+async function measure(input: MemoryInput, index: number, brokers: string[]): Promise<MemoryRow> {
+  const probeFile = join(OUT, `probe-${index}.json`);
+  await rm(probeFile, { force: true });
+  const emulator = await LambdaEmulator.start({
+    name: `bridge-${input.function}`,
+    codeDir: join(OUT, input.function),
+    timeoutSeconds: 120,
+    memoryMb: MEMORY_MB,
+    environment: {
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_AUTH: 'none',
+      KAFKA_ACKS: 'all',
+      KAFKA_IDEMPOTENT: 'true',
+      KAFKA_ALLOW_AUTO_TOPIC_CREATION: 'false',
+      KAFKA_COMPRESSION: 'none',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      NODE_OPTIONS: `--enable-source-maps --import=${pathToFileURL(PROBE).href}`,
+      ...MALLOC_ENVIRONMENT,
+      MEMORY_PROBE_FILE: probeFile,
+      ...input.environment,
+    },
+  });
+  try {
+    let firstPeak = 0;
+    let last = { rssBytes: 0, peakRssBytes: 0 };
+    let pid = 0;
+    for (let i = 0; i < INVOCATIONS; i++) {
+      const result = await emulator.invoke(input.event);
+      expectSuccess(input, result, () => emulator.output());
+      const pids = await emulator.runtimePids();
+      if (pids.length !== 1 || (pid !== 0 && pids[0] !== pid)) {
+        throw new Error(
+          `${input.function}: expected one warm runtime process, found ${pids.join(', ') || 'none'}`,
+        );
+      }
+      pid = pids[0] as number;
+      last = await residentMemory(pid);
+      if (i === 0) firstPeak = last.peakRssBytes;
+    }
+    const heap = await heapPeaks(pid, probeFile);
+    const peakRssMiB = mib(last.peakRssBytes);
+    return {
+      function: input.function,
+      input: input.input,
+      eventMB: round(eventBytes(input) / 1e6, 2),
+      invocations: INVOCATIONS,
+      peakRssMiB,
+      firstPeakRssMiB: mib(firstPeak),
+      rssAfterLastMiB: mib(last.rssBytes),
+      peakHeapUsedMiB: mib(heap.heapUsedBytes ?? 0),
+      peakHeapTotalMiB: mib(heap.heapTotalBytes ?? 0),
+      peakExternalMiB: mib(heap.externalBytes ?? 0),
+      heapLimitMiB: mib(heap.heapLimitBytes ?? 0),
+      goalMet: peakRssMiB <= GOAL_MIB,
+    };
+  } finally {
+    await emulator.stop();
+  }
+}
+
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  throw new Error(`Node ${process.version}: run \`npm run bench:memory\` so the project's Node 22 is used`);
+}
+await mkdir(OUT, { recursive: true });
+const source = await sourceState();
+if (source.uncommitted.length > 0) {
+  console.warn(`Measuring uncommitted changes:\n  ${source.uncommitted.join('\n  ')}`);
+}
+const topic = `memory-${Date.now()}`;
+const inputs = memoryInputs(topic).filter((input) => !ONLY || ONLY.includes(input.function));
+for (const name of new Set(inputs.map((input) => input.function))) {
+  await deployed(FUNCTION_ENTRIES[name], join(OUT, name));
+}
+// BENCH_BROKERS points at a running broker instead.
+const given = process.env.BENCH_BROKERS?.split(',');
+const cluster = given
+  ? undefined
+  : await LocalKafkaCluster.start({ name: 'bench-memory', nodeCount: 1, basePort: 35292 });
+const loadBefore = loadavg();
+const rows: MemoryRow[] = [];
+try {
+  const brokers = given ?? (cluster as LocalKafkaCluster).brokers;
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({
+    // Room for the largest single record (a webhook body near 6 MB).
+    topics: [
+      { topic, numPartitions: 6, configEntries: [{ name: 'max.message.bytes', value: String(8 * MiB) }] },
+    ],
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  for (const [index, input] of inputs.entries()) {
+    const row = await measure(input, index, brokers);
+    rows.push(row);
+    console.log(
+      `${row.function}, ${row.input}: peak RSS ${row.peakRssMiB} MiB, heap ${row.peakHeapUsedMiB} MiB`,
+    );
+  }
+} finally {
+  await cluster?.stop();
+}
+const loadAfter = loadavg();
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const flags = lambdaNodeFlags(MEMORY_MB).join(' ');
+console.log(
+  `\nMachine: ${machine}; ${MEMORY_MB} MB function (${flags}); ${INVOCATIONS} warm invocations each; commit ${source.commit}\n`,
+);
+console.log(
+  table(
+    rows.map((r) => ({
+      function: r.function,
+      input: r.input,
+      'event MB': r.eventMB.toFixed(2),
+      invocations: r.invocations,
+      'peak RSS MiB': r.peakRssMiB.toFixed(1),
+      'after 1st MiB': r.firstPeakRssMiB.toFixed(1),
+      'heap used / total MiB': `${r.peakHeapUsedMiB.toFixed(1)} / ${r.peakHeapTotalMiB.toFixed(1)}`,
+      'external MiB': r.peakExternalMiB.toFixed(1),
+      [`<= ${GOAL_MIB} MiB`]: r.goalMet ? 'fits' : 'MISSED',
+    })),
+  ),
+);
+console.log(
+  `\nLoad average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
+);
+await writeFile(
+  join(PROJECT_ROOT, 'bench', 'results', 'memory.json'),
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine,
+      source,
+      loadAverage: { before: loadBefore, after: loadAfter },
+      memoryMb: MEMORY_MB,
+      nodeFlags: flags,
+      goalMiB: GOAL_MIB,
+      invocations: INVOCATIONS,
+      rows,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log('Wrote bench/results/memory.json');

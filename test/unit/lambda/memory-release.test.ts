@@ -1,0 +1,80 @@
+import type { MiddlewareObj } from '@middy/core';
+import middy from '@middy/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { releaseMemoryAfterLargeInvocations } from '../../../lib/lambda/memory-release.ts';
+
+const MiB = 2 ** 20;
+
+/** A handler wrapped in the middleware alone. */
+function wrapped(middleware: MiddlewareObj, handler: () => Promise<string>) {
+  return middy(handler).use(middleware);
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('releaseMemoryAfterLargeInvocations', () => {
+  it('collects after an invocation that left more than the threshold in use', async () => {
+    const gc = vi.fn();
+    const middleware = releaseMemoryAfterLargeInvocations({
+      thresholdBytes: 32 * MiB,
+      gc,
+      memoryUsage: () => ({ heapUsed: 30 * MiB, arrayBuffers: 3 * MiB }),
+    });
+    await expect(wrapped(middleware, async () => 'done')({}, {} as never)).resolves.toBe('done');
+    expect(gc).toHaveBeenCalledTimes(1);
+  });
+
+  it('leaves a small invocation alone', async () => {
+    const gc = vi.fn();
+    const middleware = releaseMemoryAfterLargeInvocations({
+      thresholdBytes: 32 * MiB,
+      gc,
+      memoryUsage: () => ({ heapUsed: 20 * MiB, arrayBuffers: 1 * MiB }),
+    });
+    await wrapped(middleware, async () => 'done')({}, {} as never);
+    expect(gc).not.toHaveBeenCalled();
+  });
+
+  it('collects after a failed invocation too, and the failure still reaches Lambda', async () => {
+    const gc = vi.fn();
+    const middleware = releaseMemoryAfterLargeInvocations({
+      thresholdBytes: 1,
+      gc,
+      memoryUsage: () => ({ heapUsed: 2, arrayBuffers: 0 }),
+    });
+    const failing = wrapped(middleware, async () => {
+      throw new Error('write failed');
+    });
+    await expect(failing({}, {} as never)).rejects.toThrow('write failed');
+    expect(gc).toHaveBeenCalledTimes(1);
+  });
+
+  it("takes an eighth of the function's memory as the threshold", async () => {
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', '128');
+    const gc = vi.fn();
+    let heapUsed = 16 * MiB;
+    const middleware = releaseMemoryAfterLargeInvocations({
+      gc,
+      memoryUsage: () => ({ heapUsed, arrayBuffers: 0 }),
+    });
+    const handler = wrapped(middleware, async () => 'done');
+    await handler({}, {} as never);
+    expect(gc).not.toHaveBeenCalled();
+    heapUsed = 16 * MiB + 1;
+    await handler({}, {} as never);
+    expect(gc).toHaveBeenCalledTimes(1);
+  });
+
+  it('does nothing where the runtime does not expose gc (plain Node, tests)', async () => {
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', '128');
+    const middleware = releaseMemoryAfterLargeInvocations({
+      gc: undefined,
+      thresholdBytes: 0,
+      memoryUsage: () => ({ heapUsed: 64 * MiB, arrayBuffers: 0 }),
+    });
+    expect('gc' in globalThis).toBe(false);
+    await expect(wrapped(middleware, async () => 'done')({}, {} as never)).resolves.toBe('done');
+  });
+});
