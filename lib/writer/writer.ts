@@ -387,15 +387,14 @@ export class Writer {
     try {
       const baseOffset = await this.sendBatch(topic, partition, entries, signal);
       const offsets = offsetsFrom(baseOffset, entries.length);
-      if (this.observed) reportSettled(entries, topic, partition, offsets, undefined, this.config.logger);
+      this.settle(entries, topic, partition, offsets, undefined);
       return offsets;
     } catch (error) {
       if (!isTooLarge(error) || entries.length === 1) {
-        if (this.observed)
-          reportSettled(entries, topic, partition, undefined, error as Error, this.config.logger);
+        this.settle(entries, topic, partition, undefined, error as Error);
         return entries.map(() => error as Error);
       }
-      // Split, not settled: each part is reported when it is.
+      // Split, not settled: each part is reported (completion, observers, stats) when it is.
       const middle = Math.ceil(entries.length / 2);
       const halves = [entries.slice(0, middle), entries.slice(middle)] as const;
       const first = await this.produceBatch(topic, partition, halves[0], signal, stopPartitionOnFailure);
@@ -404,8 +403,7 @@ export class Writer {
       );
       if (stop) {
         const notSent = halves[1].map(() => notSentAfter(stop as Error));
-        if (this.observed)
-          reportSettled(halves[1], topic, partition, undefined, notSent[0], this.config.logger);
+        this.settle(halves[1], topic, partition, undefined, notSent[0]);
         return [...first, ...notSent];
       }
       return [
@@ -415,7 +413,24 @@ export class Writer {
     }
   }
 
-  /** One request's worth of messages, with retries; reports it to `completion`; returns its base offset. */
+  /**
+   * A batch's final outcome, told once per message: to `completion`, the error count and the
+   * observers. Not from sendBatch, since a batch refused as too large is split and its messages
+   * are settled by the halves.
+   */
+  private settle(
+    entries: BufferedEntry[],
+    topic: string,
+    partition: number,
+    offsets: string[] | undefined,
+    error: Error | undefined,
+  ): void {
+    if (error) this.collector.errors++;
+    this.complete(entries, error);
+    if (this.observed) reportSettled(entries, topic, partition, offsets, error, this.config.logger);
+  }
+
+  /** One request's worth of messages, with retries; returns its base offset (produceBatch settles it). */
   private async sendBatch(
     topic: string,
     partition: number,
@@ -461,15 +476,11 @@ export class Writer {
       this.collector.batchSize.observe(entries.length);
       this.collector.batchBytes.observe(bytes);
       this.collector.batchTimeMs.observe(Date.now() - firstQueuedAt);
-      this.complete(entries, undefined);
       return requiredAcks === RequiredAcks.None ? '-1' : baseOffset;
     } catch (error) {
       // The transport knows whether a request of this batch can have reached the broker.
       const verdict = this.transport.abandon?.(batch);
-      const failure = verdict ? withDeliveryVerdict(error as Error, verdict.mayBeWritten) : (error as Error);
-      this.collector.errors++;
-      this.complete(entries, failure);
-      throw failure;
+      throw verdict ? withDeliveryVerdict(error as Error, verdict.mayBeWritten) : error;
     }
   }
 
