@@ -12,12 +12,6 @@ export {
   ReferenceHash,
   RoundRobin,
 } from './balancers/index.ts';
-export {
-  type OpenTelemetryApi,
-  type OpenTelemetryInstrumentationOptions,
-  openTelemetryInstrumentation,
-  TRACER_NAME,
-} from './tracing/opentelemetry.ts';
 export { Compression } from './writer/codecs/compression.ts';
 export type { OauthBearerToken, SaslOptions, TlsOptions, WriterLogger } from './writer/connection-options.ts';
 export {

@@ -117,6 +117,18 @@ describe('the npm package, installed into a project outside the repo', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('type-checks a Writer-only user with skipLibCheck off and no optional peer installed', async () => {
+    const tsc = join(scratch, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.writer-only.json'], {
+      cwd: scratch,
+    }).then(
+      () => ({ ok: true, output: '' }),
+      (error: { stdout?: string }) => ({ ok: false, output: error.stdout ?? String(error) }),
+    );
+    expect(result.output).toBe('');
+    expect(result.ok).toBe(true);
+  });
+
   it("synthesizes a user's CDK app with KafkaLambdaBridge, bundled from the package, lint-clean", async () => {
     const outdir = join(scratch, 'cdk.out');
     await run(process.execPath, ['cdk-app.mjs'], {

@@ -1,7 +1,8 @@
 import * as api from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, inject, it } from 'vitest';
-import { openTelemetryInstrumentation, UnknownTopicError, WriteErrors, Writer } from '../../../lib/index.ts';
+import { UnknownTopicError, WriteErrors, Writer } from '../../../lib/index.ts';
+import { openTelemetryInstrumentation } from '../../../lib/tracing/opentelemetry.ts';
 import { consumeWithKcat } from '../../support/kcat.ts';
 import { spansNamed, traceparentOf, useInMemoryTracing } from '../../support/otel.ts';
 import { createTopic, uniqueTopic } from '../../support/topics.ts';

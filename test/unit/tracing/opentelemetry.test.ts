@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import {
   BrokerError,
   type InstrumentedMessage,
-  openTelemetryInstrumentation,
   UnknownTopicError,
   WriteErrors,
   type WriteStart,
 } from '../../../lib/index.ts';
+import { openTelemetryInstrumentation } from '../../../lib/tracing/opentelemetry.ts';
 import { spansNamed, traceparentOf, useInMemoryTracing } from '../../support/otel.ts';
 
 const exporter = useInMemoryTracing();

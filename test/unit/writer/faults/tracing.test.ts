@@ -1,7 +1,8 @@
 import * as api from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { FlushError, openTelemetryInstrumentation } from '../../../../lib/index.ts';
+import { FlushError } from '../../../../lib/index.ts';
+import { openTelemetryInstrumentation } from '../../../../lib/tracing/opentelemetry.ts';
 import { ERROR_CODES } from '../../../support/fake-broker/index.ts';
 import { fakeCluster, fakeWriter } from '../../../support/fake-writer.ts';
 import { spansNamed, useInMemoryTracing } from '../../../support/otel.ts';
