@@ -17,10 +17,10 @@ import { balancerByName } from '../lib/balancers/balancer-by-name.ts';
 import { readKafkaConfig } from '../lib/config/kafka-config.ts';
 import { RequiredAcks, Writer, type WriterOptions } from '../lib/index.ts';
 import { PROJECT_ROOT } from '../scripts/kafka/paths.ts';
-import { startProxiedCluster } from '../scripts/toxiproxy/proxied-cluster.ts';
 import { barChart, KIND_COLORS } from './chart.ts';
 import { kafkajsContender, platformaticContender, writerContender } from './clients.ts';
 import type { Contender } from './contender.ts';
+import { startCrossAzCluster } from './cross-az-cluster.ts';
 import { table } from './measure.ts';
 import { recordCount } from './offsets.ts';
 import { confluentContender } from './peers/confluent.ts';
@@ -119,39 +119,15 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
   console.log(
     `\nCross-AZ profile: 3 brokers behind Toxiproxy, +${settings.latencyMs} ms each way (clients and replication), RF 3, min ISR 2, acks=all; ${settings.messages.toLocaleString('en-US')} × ${settings.valueBytes} B, sync calls of ${settings.chunk}, ${settings.partitions} partitions; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
   );
-  const cluster = await startProxiedCluster({ name: 'bench-xaz', nodeCount: 3, basePort: BASE_PORT });
+  const xaz = await startCrossAzCluster({
+    name: 'bench-xaz',
+    basePort: BASE_PORT,
+    latencyMs: settings.latencyMs,
+  });
   try {
-    for (const id of cluster.nodeIds()) {
-      for (const proxy of [cluster.clientProxy(id), cluster.replicationProxy(id)]) {
-        for (const stream of ['upstream', 'downstream'] as const) {
-          await cluster.toxiproxy.addToxic(proxy, {
-            type: 'latency',
-            stream,
-            name: `cross-az-${stream}`,
-            attributes: { latency: settings.latencyMs },
-          });
-        }
-      }
-    }
-    const brokers = cluster.brokers;
-    const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
+    const { brokers, admin } = xaz;
     const run = `xaz-${Date.now()}`;
-    const createTopic = async (topic: string) => {
-      await admin.createTopics({
-        topics: [
-          {
-            topic,
-            numPartitions: settings.partitions,
-            replicationFactor: 3,
-            configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-          },
-        ],
-        waitForLeaders: false, // kafkajs' default (true) is what gives up; see leadersElected
-      });
-      await leadersElected(admin, topic, settings.partitions);
-      return topic;
-    };
+    const createTopic = (topic: string) => xaz.createTopic(topic, settings.partitions);
     const probe = await createTopic(`${run}-probe`);
     const single = await createTopic(`${run}-single`);
     const { messages, valueBytes, chunk } = settings;
@@ -198,7 +174,6 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
     const singleWrite = await singleWrites(brokers, single, settings);
     const created = (await admin.listTopics()).filter((t) => t.startsWith(run));
     await admin.deleteTopics({ topics: created }).catch(() => undefined);
-    await admin.disconnect();
 
     const loadAfter = loadavg();
     console.log('\nCross-AZ, sync calls (time vs kafkajs sendBatch):\n');
@@ -240,7 +215,7 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
     console.log('Wrote bench/results/cross-az.json, cross-az.svg');
     return results;
   } finally {
-    await cluster.stop();
+    await xaz.stop();
   }
 }
 
@@ -290,30 +265,6 @@ export function crossAzGoals(sync: readonly ThroughputRow[], streamed: readonly 
   compare('writer-lambda', sync, true);
   compare('writer-async', streamed, false);
   return goals;
-}
-
-/**
- * Waits until every partition of a new topic has a leader. kafkajs' own `waitForLeaders` gives up
- * on the first UNKNOWN_TOPIC_OR_PARTITION, which a loaded cluster answers while the topic's
- * metadata is still spreading to the broker asked.
- */
-async function leadersElected(
-  admin: ReturnType<Kafka['admin']>,
-  topic: string,
-  partitions: number,
-): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-      const led = topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
-      if (led === partitions) return;
-    } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable) throw error;
-    }
-    if (Date.now() > deadline) throw new Error(`${topic}: partitions without a leader after 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /**
