@@ -1,34 +1,21 @@
-import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureKafkaJars } from '../../../scripts/kafka/install.ts';
+import { compileJavaPeer, JAVA_HINT } from './java-build.ts';
 import { keyLines, type ParityKey } from './parity-keys.ts';
-import { PEER_CACHE_DIR, PEERS_DIR, sourceDigest } from './peer-cache.ts';
+import { PEERS_DIR } from './peer-cache.ts';
 import { runPeer } from './run-peer.ts';
 
 const SOURCE = join(PEERS_DIR, 'java', 'ProducePartitions.java');
-const JAVA_HINT = 'install a JDK 17+ (Debian: apt-get install openjdk-17-jdk-headless)';
 
 let compiled: Promise<{ classpath: string }> | undefined;
 
 /**
- * Compiles test/peers/java/ProducePartitions.java with `javac` against the Kafka jars (resolved
- * by `ensureKafkaJars()`) once per source change, into .cache/peers. Returns the run classpath.
+ * Compiles test/peers/java/ProducePartitions.java against the Kafka jars (resolved by
+ * `ensureKafkaJars()`) once per source change. Returns the run classpath.
  */
-export function compileJavaPeer(): Promise<{ classpath: string }> {
+function compileJavaPartitioner(): Promise<{ classpath: string }> {
   compiled ??= (async () => {
-    const libs = await ensureKafkaJars();
-    const jars = join(libs, '*');
-    const classes = join(PEER_CACHE_DIR, `java-${await sourceDigest([SOURCE])}`);
-    const classpath = `${jars}:${classes}`;
-    if (existsSync(join(classes, '.complete'))) return { classpath };
-    const partial = `${classes}.partial`;
-    await rm(partial, { recursive: true, force: true });
-    await mkdir(partial, { recursive: true });
-    await runPeer('javac', { args: ['-cp', jars, '-d', partial, SOURCE], installHint: JAVA_HINT });
-    await writeFile(join(partial, '.complete'), '');
-    await rm(classes, { recursive: true, force: true });
-    await rename(partial, classes);
+    const classpath = await compileJavaPeer('java', SOURCE, await ensureKafkaJars());
     return { classpath };
   })().catch((error: unknown) => {
     compiled = undefined;
@@ -51,7 +38,7 @@ export interface JavaProduceOptions {
  * acknowledged on, index-aligned with `keys`.
  */
 export async function javaProducedPartitions(options: JavaProduceOptions): Promise<Map<string, number[]>> {
-  const { classpath } = await compileJavaPeer();
+  const { classpath } = await compileJavaPartitioner();
   const { stdout } = await runPeer('java', {
     args: ['-cp', classpath, 'ProducePartitions', options.brokers.join(','), ...options.topics],
     stdin: keyLines(options.keys as readonly ParityKey[]),
