@@ -10,11 +10,9 @@
  * millisecond as Lambda bills. Warm invocations only: cold starts are `npm run bench:cold-start`.
  * A benchmark, not a test: nothing asserts a timing.
  */
-import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { EventBridgeEvent } from 'aws-lambda';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { FUNCTION_MEMORY_MB } from '../cdk/triggers/trigger-props.ts';
 import { clearContainerWarmWriter } from '../lib/lambda/container.ts';
@@ -29,6 +27,7 @@ import {
   benchWebhookHandler,
   discardingObservability,
   invokeSqs,
+  orderCreatedEvent,
   sqsRecords,
   webhookEvents,
 } from './lambda-paths.ts';
@@ -129,17 +128,8 @@ try {
     env: { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: eventBridgeTopic, EVENTBRIDGE_KEY: 'json:/id' },
     observability: discardingObservability('bench-eventbridge'),
   });
-  const bridgeEvent = (i: number): EventBridgeEvent<string, unknown> => ({
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'OrderCreated',
-    source: 'com.example.orders',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: [],
-    detail: { orderId: keyOf(i), pad: 'x'.repeat(Math.max(0, settings.valueBytes - 200)) },
-  });
+  const bridgeEvent = (i: number) =>
+    orderCreatedEvent({ orderId: keyOf(i), pad: 'x'.repeat(Math.max(0, settings.valueBytes - 200)) });
 
   const scheduledTopic = await topic('scheduled');
   const scheduled = createScheduledHandler({

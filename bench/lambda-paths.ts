@@ -8,7 +8,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEventV2, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, EventBridgeEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Observability } from '../lib/lambda/observability.ts';
 import { createSqsHandler } from '../lib/lambda/sqs/handler.ts';
 import { createWebhookHandler } from '../lib/lambda/webhook/handler.ts';
@@ -210,4 +210,19 @@ export async function invokeWebhook(
   const context = createLambdaContext({ functionName: 'bench-webhook', timeoutMs: 30_000 });
   const result = await handler(event, context);
   if (result.statusCode !== 200) throw new Error(`webhook answered ${result.statusCode}: ${result.body}`);
+}
+
+/** An EventBridge `OrderCreated` event from a custom bus, with the given detail. */
+export function orderCreatedEvent<Detail>(detail: Detail): EventBridgeEvent<'OrderCreated', Detail> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'OrderCreated',
+    source: 'com.example.orders',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'eu-west-1',
+    resources: [],
+    detail,
+  };
 }

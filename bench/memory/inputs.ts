@@ -4,9 +4,9 @@
  * synchronous invocation (API Gateway, an SQS event source mapping's batch), 1 MB for an
  * asynchronous one (EventBridge rule targets and schedules, since Lambda raised it from 256 KB).
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
-import { httpApiRequest, sqsRecords } from '../lambda-paths.ts';
+import { httpApiRequest, orderCreatedEvent, sqsRecords } from '../lambda-paths.ts';
 
 /** Lambda's synchronous invocation payload limit (bytes of the event's JSON). */
 export const SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -71,18 +71,8 @@ function webhookAtLimit(topic: string, limitBytes: number, base64: boolean): API
 }
 
 /** An EventBridge event whose JSON is `bytes` long. */
-function eventBridgeEvent(bytes: number): Record<string, unknown> {
-  const event = {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'OrderCreated',
-    source: 'com.example.orders',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'eu-west-1',
-    resources: [],
-    detail: { orderId: 'o-1001', payload: '' },
-  };
+function eventBridgeEvent(bytes: number): object {
+  const event = orderCreatedEvent({ orderId: 'o-1001', payload: '' });
   event.detail.payload = 'x'.repeat(bytes - jsonBytes(event));
   return event;
 }
