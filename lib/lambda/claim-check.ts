@@ -36,7 +36,8 @@ export interface ClaimCheckWriteOptions {
  * carrying its reference (lib/mapping/claim-check.ts decides). An object is written before the
  * record that names it; a message whose object could not be stored is not written and fails with
  * a ClaimCheckError in the call's WriteErrors, index-aligned like the Writer's own, so every
- * trigger's existing failure path handles it. A MessageTooLargeError (nothing written) names the
+ * trigger's existing failure path handles it; so do the later messages of its topic (a partition's
+ * order holds, as the Writer keeps it after a failed batch). A MessageTooLargeError (nothing written) names the
  * caller's message, not the rewritten one, so callers can find it.
  */
 export async function writeWithClaimCheck(
@@ -46,16 +47,9 @@ export async function writeWithClaimCheck(
   options: ClaimCheckWriteOptions,
 ): Promise<RecordMetadata[]> {
   const prepared = await storeLargeValues(messages, config, options);
-  const firstFailed = prepared.findIndex((p) => p instanceof Error);
-  const writable = prepared.flatMap((p, i) =>
-    p instanceof Error || (options.keepOrder && firstFailed >= 0 && i > firstFailed) ? [] : [i],
-  );
-  const errors: Array<Error | undefined> = prepared.map((p) => (p instanceof Error ? p : undefined));
-  if (options.keepOrder && firstFailed >= 0) {
-    for (let i = firstFailed + 1; i < errors.length; i++) {
-      errors[i] ??= new ClaimCheckError('not written: an earlier message could not store its value in S3');
-    }
-  }
+  const errors = holdBackAfterFailures(messages, prepared, options.keepOrder === true);
+  const writable = errors.flatMap((e, i) => (e === undefined ? [i] : []));
+  const firstFailed = errors.findIndex((e) => e !== undefined);
   const records: Array<RecordMetadata | undefined> = prepared.map(() => undefined);
   try {
     if (writable.length > 0) {
@@ -78,6 +72,35 @@ export async function writeWithClaimCheck(
   }
   if (errors.every((e) => e === undefined)) return records as RecordMetadata[];
   throw new WriteErrors(errors, records);
+}
+
+/**
+ * Each message's error before anything is written: its own ClaimCheckError, or one for a message
+ * held back because an earlier message of its topic failed (all later messages with `keepOrder`).
+ * The claim check cannot know partitions, so it holds back the whole topic: writing a later
+ * message of a partition while an earlier one fails would reorder that partition when the earlier
+ * one is retried, which the Writer itself never does.
+ */
+function holdBackAfterFailures(
+  messages: readonly Message[],
+  prepared: readonly (Message | ClaimCheckError)[],
+  keepOrder: boolean,
+): Array<Error | undefined> {
+  let anyFailed = false;
+  const failedTopics = new Set<string | undefined>();
+  return prepared.map((p, i) => {
+    if (p instanceof ClaimCheckError) {
+      anyFailed = true;
+      failedTopics.add(messages[i]?.topic);
+      return p;
+    }
+    if (keepOrder ? anyFailed : failedTopics.has(p.topic)) {
+      return new ClaimCheckError(
+        `not written: an earlier message${keepOrder ? '' : ' of its topic'} could not store its value in S3`,
+      );
+    }
+    return undefined;
+  });
 }
 
 /** Each message as it is to be written, or the error storing its value; index-aligned. */

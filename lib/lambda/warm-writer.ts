@@ -74,8 +74,8 @@ export class WarmWriter {
   /**
    * Writes messages within the invocation's time, keeping `deadlineMarginMs` for the handler to
    * answer. With `config.claimCheck`, values over its threshold are stored in S3 first and the
-   * records carry their references; a message whose value could not be stored fails alone with a
-   * ClaimCheckError in the WriteErrors. After an authentication failure the secret is fetched
+   * records carry their references; a message whose value could not be stored fails with a
+   * ClaimCheckError in the WriteErrors, and so do the later messages of its topic (order). After an authentication failure the secret is fetched
    * again and the write retried once with the new credentials: that is how a rotated password is
    * picked up.
    */

@@ -60,18 +60,28 @@ describe('writeWithClaimCheck', () => {
     expect(String(calls[0]?.[1]?.value)).toMatch(/^s3:\/\/claims\/t\/values\/[0-9a-f]{64}$/);
   });
 
-  it('fails only the message whose value S3 did not take, and writes the others', async () => {
+  it('fails the message whose value S3 did not take and holds back the later ones of its topic', async () => {
     const { s3 } = bucket('b-');
     const { calls, write } = acknowledging();
-    const failure = await writeWithClaimCheck([small('a'), big('b'), big('c')], config, write, { s3 }).catch(
-      (e: unknown) => e,
-    );
+    const other = (tag: string): Message => ({ topic: 'u', key: tag, value: tag });
+    const failure = await writeWithClaimCheck([small('a'), big('b'), small('c'), other('d')], config, write, {
+      s3,
+    }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(WriteErrors);
     const { errors, records } = failure as WriteErrors;
-    expect(errors.map((e) => e?.constructor.name)).toEqual([undefined, 'ClaimCheckError', undefined]);
-    expect((errors[1] as ClaimCheckError).retriable).toBe(true);
-    expect(records.map((r) => r?.offset)).toEqual(['0', undefined, '1']);
-    expect(calls.map((c) => c.map((m) => m.key))).toEqual([['a', 'c']]);
+    // c after the failed b on the same topic would be written before b's retry: held back too.
+    expect(errors.map((e) => e?.constructor.name)).toEqual([
+      undefined,
+      'ClaimCheckError',
+      'ClaimCheckError',
+      undefined,
+    ]);
+    expect(errors.every((e) => e === undefined || (e as ClaimCheckError).mayBeDelivered === false)).toBe(
+      true,
+    );
+    expect((errors[2] as ClaimCheckError).retriable).toBe(true);
+    expect(records.map((r) => r?.offset)).toEqual(['0', undefined, undefined, '1']);
+    expect(calls.map((c) => c.map((m) => m.key))).toEqual([['a', 'd']]);
   });
 
   it('writes nothing after a failed value when the order must hold (FIFO)', async () => {
@@ -104,7 +114,9 @@ describe('writeWithClaimCheck', () => {
         messages.map((m) => (m.key === 'c' ? undefined : { topic: 't', partition: 0, offset: '7' })),
       );
     };
-    const failure = (await writeWithClaimCheck([small('a'), big('b'), small('c')], config, write, {
+    // c is on another topic, so b's failure does not hold it back; the Writer then fails it.
+    const c: Message = { topic: 'u', key: 'c', value: 'c' };
+    const failure = (await writeWithClaimCheck([small('a'), big('b'), c], config, write, {
       s3,
     }).catch((e: unknown) => e)) as WriteErrors;
     expect(failure.errors).toEqual([undefined, expect.any(ClaimCheckError), broker]);
