@@ -36,12 +36,21 @@ export function startObserving(
     logThrow(writer.logger, 'startWrite', error);
     return undefined;
   }
-  const headers = observer?.headers;
-  if (headers) {
-    for (let i = 0; i < resolved.length; i++) {
-      const extra = headers[i];
-      if (extra) resolved[i] = withHeaders(resolved[i] as ResolvedMessage, extra, writer.batchBytes);
+  if (!observer) return undefined;
+  try {
+    // All or nothing: a throwing `headers` getter leaves every message as the caller gave it.
+    const headers = observer.headers;
+    if (headers) {
+      const traced = resolved.map((message, i) => {
+        const extra = headers[i];
+        return extra ? withHeaders(message, extra, writer.batchBytes) : message;
+      });
+      for (let i = 0; i < traced.length; i++) resolved[i] = traced[i] as ResolvedMessage;
     }
+  } catch (error) {
+    logThrow(writer.logger, 'headers', error);
+    reportReturn(observer, error, writer.logger);
+    return undefined;
   }
   return observer;
 }
@@ -105,7 +114,8 @@ function withHeaders(
   const headers: Record<string, Buffer | Buffer[]> = { ...message.headers };
   let size = message.size;
   for (const [name, value] of Object.entries(extra)) {
-    if (present.has(name.toLowerCase())) continue;
+    // The contract says strings; anything else is skipped rather than failing the write.
+    if (typeof value !== 'string' || present.has(name.toLowerCase())) continue;
     const bytes = Buffer.from(value);
     // The same per-header cost resolveMessages counts.
     const added = Buffer.byteLength(name) + bytes.length + 8;

@@ -334,11 +334,6 @@ export class Writer {
       plan.map(async (batches) => {
         let earlier: Error | undefined;
         for (const batch of batches) {
-          if (earlier) {
-            // Sending later batches of a partition whose earlier batch failed would reorder it.
-            for (const i of batch.indices) errors[i] = notSentAfter(earlier);
-            continue;
-          }
           const entries = batch.indices.map((i) => ({
             message: messages[i] as Message,
             resolved: resolved[i] as ResolvedMessage,
@@ -347,6 +342,13 @@ export class Writer {
             observer,
             index: i,
           }));
+          if (earlier) {
+            // Sending later batches of a partition whose earlier batch failed would reorder it.
+            const notSent = notSentAfter(earlier);
+            for (const i of batch.indices) errors[i] = notSent;
+            this.settle(entries, batch.topic, batch.partition, undefined, notSent);
+            continue;
+          }
           const outcomes = await this.produceBatch(
             batch.topic,
             batch.partition,

@@ -46,6 +46,38 @@ const headerText = (message: ResolvedMessage | undefined, name: string) => {
   return Array.isArray(value) ? value.map(String) : value?.toString();
 };
 
+describe('startObserving with an instrumentation that breaks its contract', () => {
+  it('goes on untraced when reading its headers throws, and tells it the write returned', () => {
+    const resolved = resolveMessages([{ value: 'a' }], 't', 1_048_576);
+    const { logger, lines } = recordingLogger();
+    const returned: unknown[] = [];
+    const observer = {
+      get headers(): never {
+        throw new Error('boom');
+      },
+      batchSettled: () => undefined,
+      writeReturned: (error?: Error) => returned.push(error),
+    } as WriteObserver;
+
+    const started = startObserving(writerWith({ startWrite: () => observer }, 1_048_576, logger), resolved);
+
+    expect(started).toBeUndefined();
+    expect(resolved[0]?.headers).toBeUndefined();
+    expect(lines.some((l) => l.includes('headers'))).toBe(true);
+    expect(returned).toHaveLength(1);
+  });
+
+  it('skips header values that are not strings', () => {
+    const resolved = resolveMessages([{ value: 'a' }], 't', 1_048_576);
+    const { observer } = observerOf([{ 'x-n': 5 as unknown as string, traceparent: 'tp' }]);
+
+    expect(startObserving(writerWith({ startWrite: () => observer }), resolved)).toBe(observer);
+
+    expect(headerText(resolved[0], 'x-n')).toBeUndefined();
+    expect(headerText(resolved[0], 'traceparent')).toBe('tp');
+  });
+});
+
 describe('startObserving (the Writer’s side of WriterInstrumentation)', () => {
   it('adds the headers the observer asks for to the Writer’s copy, counting their bytes', () => {
     const caller = [{ value: 'a', headers: { other: 'x' } }];

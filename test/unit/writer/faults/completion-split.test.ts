@@ -95,4 +95,26 @@ describe('completion when the broker refuses a batch as too large (fake broker)'
     expect(per.get('huge')?.[0]).not.toBe('ok');
     expect(writer.stats().errors).toBe(1);
   });
+
+  it('sync: a later batch of the partition, held back after a failure, is reported once too', async () => {
+    const fake = await fakeCluster({ topics: { events: 1 } });
+    fake.onProduce(() => ({ rejectWith: ERROR_CODES.NOT_ENOUGH_REPLICAS }));
+    const { calls, completion } = completions();
+    // batchSize 1: two batches of one partition; the first fails, so the second is never sent.
+    const writer = fakeWriter(fake, { topic: 'events', maxAttempts: 1, batchSize: 1, completion });
+
+    const failure = await writer
+      .writeMessages([
+        { key: '0', value: 'first' },
+        { key: '0', value: 'second' },
+      ])
+      .catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(WriteErrors);
+    const per = outcomesPerMessage(calls);
+    expect(per.get('first')).toEqual(['BrokerError']);
+    expect(per.get('second')).toHaveLength(1);
+    expect(per.get('second')?.[0]).not.toBe('ok');
+    expect(writer.stats().errors).toBe(2);
+  });
 });
