@@ -45,10 +45,13 @@ export function operationAttributes(start: WriteStart, operation: 'send' | 'crea
   return attributes;
 }
 
-/** Attributes of one message: its key when it reads as UTF-8 text, and whether it is a tombstone. */
-export function messageAttributes(message: InstrumentedMessage): Attributes {
+/**
+ * Attributes of one message: whether it is a tombstone, and with `withKey` its key when it reads
+ * as UTF-8 text (off by default: keys can be personal data, e.g. an e-mail address).
+ */
+export function messageAttributes(message: InstrumentedMessage, withKey: boolean): Attributes {
   const attributes: Attributes = {};
-  const key = keyText(message.key);
+  const key = withKey ? keyText(message.key) : undefined;
   if (key !== undefined) attributes[MESSAGING.kafkaMessageKey] = key;
   if (message.value === null) attributes[MESSAGING.kafkaTombstone] = true;
   return attributes;

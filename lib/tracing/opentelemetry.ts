@@ -36,6 +36,12 @@ export interface OpenTelemetryInstrumentationOptions {
    * replaced. @default true
    */
   injectTraceparent?: boolean;
+  /**
+   * Record each message's key as `messaging.kafka.message.key` (when it is UTF-8 text). Off by
+   * default: keys often carry personal data (a customer id, an e-mail address) that should not
+   * reach a tracing backend unasked. @default false
+   */
+  recordMessageKeys?: boolean;
 }
 
 /** The tracer's instrumentation scope name. */
@@ -60,10 +66,11 @@ export function openTelemetryInstrumentation(
 ): WriterInstrumentation {
   const provider = options.tracerProvider ?? api.trace;
   const inject = options.injectTraceparent ?? true;
+  const withKeys = options.recordMessageKeys ?? false;
   return {
     startWrite(start) {
       const tracer = provider.getTracer(TRACER_NAME);
-      return observeWrite(api, tracer, api.context.active(), start, inject);
+      return observeWrite(api, tracer, api.context.active(), start, inject, withKeys);
     },
   };
 }
@@ -74,12 +81,15 @@ function observeWrite(
   parent: Context,
   start: WriteStart,
   inject: boolean,
+  withKeys: boolean,
 ): WriteObserver | undefined {
   const { messages } = start;
   const senders = messages.map((m) => senderContext(api, m));
   const topic = singleTopic(messages);
   const batch = messages.length > 1;
-  const creates = batch ? messages.map((m, i) => createSpan(api, tracer, parent, start, m, senders[i])) : [];
+  const creates = batch
+    ? messages.map((m, i) => createSpan(api, tracer, parent, start, m, senders[i], withKeys))
+    : [];
   const links: Link[] = batch
     ? creates.map((span) => ({ context: span.spanContext() }))
     : senders[0]
@@ -95,7 +105,7 @@ function observeWrite(
         ...(topic === undefined ? {} : { [MESSAGING.destinationName]: topic }),
         ...(batch
           ? { [MESSAGING.batchMessageCount]: messages.length }
-          : messageAttributes(messages[0] as InstrumentedMessage)),
+          : messageAttributes(messages[0] as InstrumentedMessage, withKeys)),
       },
       links,
     },
@@ -193,6 +203,7 @@ function createSpan(
   start: WriteStart,
   message: InstrumentedMessage,
   sender: SpanContext | undefined,
+  withKeys: boolean,
 ): Span {
   return tracer.startSpan(
     spanName('create', message.topic),
@@ -201,7 +212,7 @@ function createSpan(
       attributes: {
         ...operationAttributes(start, 'create'),
         [MESSAGING.destinationName]: message.topic,
-        ...messageAttributes(message),
+        ...messageAttributes(message, withKeys),
       },
     },
     sender ? api.trace.setSpanContext(parent, sender) : parent,

@@ -9,7 +9,8 @@ import { createTopic, uniqueTopic } from '../../support/topics.ts';
 
 const brokers = inject('kafkaBrokers');
 const exporter = useInMemoryTracing();
-const instrumentation = openTelemetryInstrumentation(api);
+// Keys recorded: these tests find each message's span by its key.
+const instrumentation = openTelemetryInstrumentation(api, { recordMessageKeys: true });
 
 const SENDER = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 

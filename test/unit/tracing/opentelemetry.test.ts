@@ -13,7 +13,8 @@ import { openTelemetryInstrumentation } from '../../../lib/tracing/opentelemetry
 import { spansNamed, traceparentOf, useInMemoryTracing } from '../../support/otel.ts';
 
 const exporter = useInMemoryTracing();
-const instrumentation = openTelemetryInstrumentation(api);
+// Keys recorded: these tests find each message's span by its key.
+const instrumentation = openTelemetryInstrumentation(api, { recordMessageKeys: true });
 
 const SENDER = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
@@ -33,6 +34,18 @@ const start = (messages: InstrumentedMessage[], async = false): WriteStart => ({
   clientId: 'bridge-test',
   brokers: ['broker-1.example:9092', 'broker-2.example:9092'],
   messages,
+});
+
+describe('openTelemetryInstrumentation, by default', () => {
+  it('records no message key (keys can be personal data)', () => {
+    const observer = openTelemetryInstrumentation(api).startWrite(
+      start([message('orders', 'someone@example.com'), message('orders', 'other@example.com')]),
+    );
+    observer?.writeReturned(undefined);
+    const spans = [...spansNamed(exporter, 'send orders'), ...spansNamed(exporter, 'create orders')];
+    expect(spans.length).toBe(3);
+    for (const span of spans) expect(span.attributes['messaging.kafka.message.key']).toBeUndefined();
+  });
 });
 
 describe('openTelemetryInstrumentation', () => {
