@@ -6,7 +6,7 @@
  * buffer twice (header + body, then size + the rest), each rounded up to a power of two: a 6 MB
  * request briefly took 6 + 8 + 8 MB. The Writer instead leaves room in front of the body it
  * encodes (produce-request.ts `headroomBytes`) and writes the header there, so a request exists
- * once. The bytes are kafkajs' (test/unit/writer/request-frame.test.ts compares them).
+ * once. The bytes are kafkajs' (test/unit/writer/produce-request.test.ts compares them).
  */
 
 /** Offset of the correlation id in a frame: after the size, api key and api version. */
