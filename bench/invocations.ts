@@ -74,7 +74,12 @@ export async function oneMessagePerCall(options: InvocationOptions): Promise<Lat
       'platformatic-send',
       '@platformatic/kafka send',
       (i) =>
-        platformatic.send({ messages: [{ topic, key: Buffer.from(keyOf(i)), value }] }) as Promise<unknown>,
+        // acks on every send: 2.12.1 ignores the constructor's and writes non-idempotent sends at
+        // acks=1 (see platformaticContender in clients.ts).
+        platformatic.send({
+          messages: [{ topic, key: Buffer.from(keyOf(i)), value }],
+          acks: ProduceAcks.ALL,
+        }) as Promise<unknown>,
       '',
     ]);
   }
