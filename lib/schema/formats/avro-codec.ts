@@ -58,6 +58,7 @@ function checkAvroValue(type: avro.Type, value: unknown): void {
 function undeclaredField(type: avro.Type, value: unknown): string | undefined {
   if (!(type instanceof avro.types.RecordType) || typeof value !== 'object' || value === null)
     return undefined;
+  if (Array.isArray(value)) return undefined;
   const declared = new Set(type.fields.map((field) => field.name));
   return Object.keys(value).find((key) => !declared.has(key));
 }
@@ -92,7 +93,12 @@ function withAvroJsonBytes(type: avro.Type, value: unknown): unknown {
     return typeof value === 'string' && isLatin1(value) ? Buffer.from(value, 'latin1') : value;
   }
   if (type instanceof avro.types.LogicalType) return withAvroJsonBytes(type.underlyingType, value);
-  if (!hasBytes(type) || typeof value !== 'object' || value === null) return value;
+  if (!hasBytes(type)) return value;
+  if (type instanceof avro.types.UnwrappedUnionType) {
+    const branch = type.types.find((t) => t.isValid(withAvroJsonBytes(t, value)));
+    return branch ? withAvroJsonBytes(branch, value) : value;
+  }
+  if (typeof value !== 'object' || value === null) return value;
   if (type instanceof avro.types.RecordType && !Array.isArray(value)) {
     const copy: Record<string, unknown> = { ...value };
     for (const field of type.fields) {
@@ -115,10 +121,6 @@ function withAvroJsonBytes(type: avro.Type, value: unknown): unknown {
     return entries.length === 1 && branch
       ? { [branchName as string]: withAvroJsonBytes(branch, branchValue) }
       : value;
-  }
-  if (type instanceof avro.types.UnwrappedUnionType) {
-    const branch = type.types.find((t) => t.isValid(withAvroJsonBytes(t, value)));
-    return branch ? withAvroJsonBytes(branch, value) : value;
   }
   return value;
 }
