@@ -3,7 +3,8 @@
  * the same workload: raw kafkajs (the baseline), the Writer, the SQS and webhook Lambda paths,
  * peer clients (kafka-go's Writer, the Java producer, librdkafka, @platformatic/kafka), and warm
  * invocations against connect-per-invocation. Then the cross-AZ profile (bench/cross-az.ts: a
- * proxied three-broker cluster, 1 ms each way; BENCH_SKIP=cross-az leaves it out). Prints tables
+ * proxied three-broker cluster, 1 ms each way; BENCH_SKIP=cross-az leaves it out) and the schema
+ * profile (bench/schema.ts: raw JSON vs Avro, JSON Schema, Protobuf; BENCH_SKIP=schema). Prints tables
  * and goals, writes bench/results/latest.json, cross-az.json and SVG charts. A benchmark, not a test: nothing asserts a timing.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -27,6 +28,7 @@ import { kafkaGoWriter } from './peers/kafka-go.ts';
 import { librdkafka } from './peers/kcat.ts';
 import { goalsTable, judgeGoals, latencyTable, throughputTable } from './report.ts';
 import { type Measured, round, throughputRows } from './results.ts';
+import { runSchemaProfile } from './schema.ts';
 import { readSettings } from './settings.ts';
 import { alternatingRounds } from './throughput.ts';
 import { throughputWorkload } from './workload.ts';
@@ -270,6 +272,7 @@ try {
 
 // The same clients where Lambda really writes: three brokers a replicated round trip away.
 if (!skipped('cross-az')) await runCrossAzProfile(readCrossAzSettings(process.env, settings.skip));
+if (!skipped('schema')) await runSchemaProfile();
 
 /**
  * The SASL_SSL listener of our broker, or of the one BENCH_SASL_SSL_BROKERS names (with the
