@@ -81,9 +81,14 @@ async function bundle(name: string, source: string, nodePaths: string[]): Promis
     outExtension: { '.js': '.mjs' },
     nodePaths,
     mainFields: ['module', 'main'],
-    // As cdk/bundling does: CommonJS dependencies get a require() that works in ESM.
+    // As cdk/bundling does: CommonJS dependencies get a require() that works in ESM (and, for the
+    // extra cases' packages, the __dirname CommonJS had).
     banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      js: [
+        "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        "import { dirname as __dn } from 'node:path'; import { fileURLToPath as __fu } from 'node:url';",
+        'const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);',
+      ].join(' '),
     },
     metafile: true,
     logLevel: 'error',
