@@ -42,7 +42,7 @@ export function confluentSchemaSource(
         const found = await client.getVersion(subject, settings.version);
         if (formatOfRegistryName(found.schemaType) !== settings.format) {
           throw new SchemaRegistryError(
-            `subject "${subject}" at ${client.url} holds a ${found.schemaType} schema, not ${expected} as configured`,
+            `subject "${subject}" at ${client.url} holds a schema of type ${found.schemaType}, not ${expected} as configured`,
             { url: describe(subject) },
           );
         }

@@ -31,7 +31,7 @@ export function glueSchemaSource(client: GlueRegistryClient, settings: GlueSourc
           : await client.getSchemaVersion(schemaName, settings.version);
       if (formatOfRegistryName(version.dataFormat) !== settings.format) {
         throw new SchemaRegistryError(
-          `${describe(schemaName)} holds a ${version.dataFormat} schema, not ${expected} as configured`,
+          `${describe(schemaName)} holds a schema of type ${version.dataFormat}, not ${expected} as configured`,
           { url: describe(schemaName) },
         );
       }

@@ -70,7 +70,13 @@ describe('the npm package, installed into a project outside the repo', () => {
     expect(tarballFiles.filter((path) => /(^|\/)(test|bench|scripts)\//.test(path))).toEqual([]);
     expect(tarballFiles.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);
     // Every export's module and types are in it.
-    for (const path of ['lib/index', 'lib/lambda/index', 'cdk/index']) {
+    for (const path of [
+      'lib/index',
+      'lib/lambda/index',
+      'lib/schema/index',
+      'lib/tracing/opentelemetry',
+      'cdk/index',
+    ]) {
       expect(tarballFiles).toEqual(expect.arrayContaining([`dist/${path}.js`, `dist/${path}.d.ts`]));
     }
   });
@@ -105,6 +111,32 @@ describe('the npm package, installed into a project outside the repo', () => {
     ].join('\n');
     const { stdout } = await run(process.execPath, ['--no-warnings', '-e', script], { cwd: scratch });
     expect(stdout.trim()).toBe('function -1 function');
+  });
+
+  it('serves /schema-registry: each codec loads its library from the installed dependencies', async () => {
+    const script = [
+      "import { loadCodec, confluentFrame, SchemaValidationError } from 'kafka-lambda-bridge/schema-registry';",
+      'const product = \'{"type":"record","name":"Product","fields":[{"name":"id","type":"int"},' +
+        '{"name":"name","type":"string"},{"name":"price","type":"double"}]}\';',
+      "const avro = await loadCodec('avro', product);",
+      'const json = await loadCodec(\'json-schema\', \'{"$schema":"http://json-schema.org/draft-06/schema#","type":"integer"}\');',
+      "const proto = await loadCodec('protobuf', 'syntax = \"proto3\"; message A { string street = 1; }');",
+      'let invalid;',
+      "try { json.encode('1.5'); } catch (error) { invalid = error instanceof SchemaValidationError; }",
+      'console.log(JSON.stringify({',
+      '  avro: Buffer.from(avro.encode(\'{"id":1001,"name":"Laptop","price":999.99}\')).toString(\'base64\'),',
+      "  json: Buffer.from(json.encode('42')).toString(),",
+      '  proto: confluentFrame(7, proto.encode(\'{"street":"a"}\'), proto.messageIndexes).toString(\'hex\'),',
+      '  invalid,',
+      '}));',
+    ].join('\n');
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: scratch });
+    expect(JSON.parse(stdout)).toEqual({
+      avro: '0g8MTGFwdG9wUrgehes/j0A=',
+      json: '42',
+      proto: ['00', '00000007', '00', '0a0161'].join(''), // magic, id 7, message indexes [0], the message
+      invalid: true,
+    });
   });
 
   it("type-checks a user's TypeScript against the published .d.ts", async () => {

@@ -113,7 +113,7 @@ describe('createValueSerializer with a Confluent-compatible registry', () => {
   it('refuses a subject whose schema is of another format than configured', async () => {
     stub.add('orders-value', PROTO, 'PROTOBUF');
     const error = await rejection(serializer().serialize('orders', '{"id":1}'));
-    expect((error as Error).message).toContain('holds a PROTOBUF schema, not AVRO as configured');
+    expect((error as Error).message).toContain('holds a schema of type PROTOBUF, not AVRO as configured');
   });
 
   it('refuses a schema with references, and one that does not parse, as registry problems', async () => {
