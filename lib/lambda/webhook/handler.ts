@@ -167,8 +167,8 @@ function webhookCore(
       if (replayed) metrics.addMetric(METRICS.replayed, MetricUnit.Count, 1);
       return recordsResponse(records, replayed);
     } catch (error) {
-      const { problem, detail } = classifyError(error);
-      const response = problemResponse(problem, detail, requestId);
+      const { problem, detail, errors } = classifyError(error);
+      const response = problemResponse(problem, detail, requestId, errors);
       const fields = {
         status: response.statusCode,
         problem,
@@ -182,6 +182,7 @@ function webhookCore(
         // logMetrics publishes at the end of the invocation) applies to this count alone.
         metrics.addDimension('status', String(response.statusCode));
         metrics.addMetric(METRICS.rejected, MetricUnit.Count, 1);
+        if (problem === 'invalid-value') metrics.addMetric(METRICS.schemaRejected, MetricUnit.Count, 1);
       } else {
         // Writer and secret errors name no secret values, so the error itself is safe to log.
         logger.error('webhook failed', { ...fields, error });
