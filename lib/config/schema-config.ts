@@ -99,7 +99,7 @@ export function readSchemaConfig(r: EnvReader): SchemaConfig | undefined {
     r.problem('set SCHEMA_DEFINITION or SCHEMA_VERSION, not both (a definition names its own version)');
   }
   if (definition !== undefined && format !== 'protobuf' && !isJson(definition)) {
-    r.problem(`SCHEMA_DEFINITION is not JSON (a ${format === 'avro' ? 'Avro' : 'JSON Schema'} schema is)`);
+    r.problem(`SCHEMA_DEFINITION must be JSON with KAFKA_VALUE_FORMAT=${format}`);
   }
   if (recordName !== undefined && !RECORD_NAME.test(recordName)) {
     r.problem(`SCHEMA_RECORD_NAME "${recordName}" is not a record name (e.g. com.example.Order)`);

@@ -50,6 +50,8 @@ export interface WarmWriteOptions {
    * `stopPartitionOnFailure`.
    */
   keepOrder?: boolean;
+  /** Encodes this call's values instead of the WarmWriter's own serializer (see WarmWriterOptions). */
+  valueSerializer?: ValueSerializer;
 }
 
 /**
@@ -108,7 +110,7 @@ export class WarmWriter {
     options: WarmWriteOptions = {},
   ): Promise<RecordMetadata[]> {
     const keepOrder = options.keepOrder === true || options.stopPartitionOnFailure === true;
-    const serializer = await this.valueSerializer();
+    const serializer = options.valueSerializer ?? (await this.valueSerializer());
     const toKafka = (ready: readonly Message[]) => this.writeClaimChecked(ready, context, options, keepOrder);
     if (serializer === undefined) return await toKafka(messages);
     return await writeWithSchema(messages, serializer, toKafka, {
@@ -166,8 +168,9 @@ export class WarmWriter {
   async invalidValues(
     messages: readonly Message[],
     context: InvocationContext,
+    options: Pick<WarmWriteOptions, 'valueSerializer'> = {},
   ): Promise<Array<{ index: number; error: SchemaValidationError }>> {
-    const serializer = await this.valueSerializer();
+    const serializer = options.valueSerializer ?? (await this.valueSerializer());
     if (serializer === undefined) return [];
     return await findInvalidValues(messages, serializer, this.budgetSignal(context));
   }

@@ -29,6 +29,7 @@ export function createEventBridgeHandler(options: EventBridgeHandlerOptions = {}
     logger,
     metrics,
     warmWriter,
+    writeOptions,
   } = setUpHandler(options, 'eventbridge-bridge', readEventBridgeConfig);
   const mapEvent = options.mapEvent ?? eventBridgeEventToMessage;
 
@@ -38,7 +39,7 @@ export function createEventBridgeHandler(options: EventBridgeHandlerOptions = {}
     const message = withTraceContext(mapEvent(event, config), pickTraceContext(invocationTrace()));
     const started = performance.now();
     try {
-      const [record] = await warmWriter.write([message], context);
+      const [record] = await warmWriter.write([message], context, writeOptions);
       metrics.addMetric(METRICS.written, MetricUnit.Count, 1);
       logger.info('event written', { source: event.source, detailType: event['detail-type'], ...record });
       return record as RecordMetadata;

@@ -73,6 +73,7 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
     logger,
     metrics,
     warmWriter,
+    writeOptions,
   } = setUpHandler(options, 'scheduled-publisher', readScheduleConfig);
   const sourceLogger = writerLoggerFrom(logger);
   const givenSource: SourceFactory | undefined =
@@ -85,7 +86,7 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
   const sourceFor = (context: Context): SourceFactory =>
     givenSource ??
     defaultSource(kafka.batchBytes, warmWriter.config.claimCheck !== undefined, (messages) =>
-      warmWriter.invalidValues(messages, context),
+      warmWriter.invalidValues(messages, context, writeOptions),
     );
 
   async function publish(event: unknown, context: Context): Promise<ScheduledRunSummary> {
@@ -178,7 +179,7 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
     try {
       // A source's messages are one sequence: nothing after a message that failed before the
       // Writer (schema, claim check) is written, so a rejected line stays the last one written.
-      await warmWriter.write(messages, context, { keepOrder: true });
+      await warmWriter.write(messages, context, { ...writeOptions, keepOrder: true });
     } catch (error) {
       const unwritable = unwritableIndex(error, messages);
       if (unwritable !== undefined && batch.reject)
@@ -219,7 +220,7 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
   ): Promise<number> {
     const delivered = Math.min(deliveredPrefix(error), index);
     if (index > delivered)
-      await warmWriter.write(messages.slice(delivered, index), context, { keepOrder: true });
+      await warmWriter.write(messages.slice(delivered, index), context, { ...writeOptions, keepOrder: true });
     if (index > 0) await batch.commit(index);
     const failure = firstFailure(error);
     const rejected = failure instanceof SchemaValidationError ? failure : error;

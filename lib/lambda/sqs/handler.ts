@@ -30,7 +30,13 @@ export interface SqsHandlerOptions extends HandlerOptions {
  * export const handler = createSqsHandler();
  */
 export function createSqsHandler(options: SqsHandlerOptions = {}) {
-  const { trigger: config, logger, metrics, warmWriter } = setUpHandler(options, 'sqs-bridge', readSqsConfig);
+  const {
+    trigger: config,
+    logger,
+    metrics,
+    warmWriter,
+    writeOptions,
+  } = setUpHandler(options, 'sqs-bridge', readSqsConfig);
   const mapRecord = options.mapRecord ?? sqsRecordToMessage;
 
   async function bridge(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
@@ -130,7 +136,7 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
     while (pending.length > 0) {
       const batch = pending.map((position) => messages[position] as Message);
       try {
-        await warmWriter.write(batch, context, { stopPartitionOnFailure: fifo });
+        await warmWriter.write(batch, context, { ...writeOptions, stopPartitionOnFailure: fifo });
         break;
       } catch (error) {
         const at = error instanceof MessageTooLargeError ? batch.indexOf(error.tooLarge) : -1;
