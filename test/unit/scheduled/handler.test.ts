@@ -231,7 +231,7 @@ describe('createScheduledHandler', () => {
   it('hands a message whose value fails the schema back to the source, writing nothing after it', async () => {
     const source = countingSource({ batches: 2, size: 4 });
     const options: WarmWriteOptions[] = [];
-    const warmWriter = new ScriptedWarmWriter((messages, call, writeOptions) => {
+    const warmWriter = new ScriptedWarmWriter((_messages, call, writeOptions) => {
       options.push(writeOptions);
       if (call === 1) {
         // As the encoding stage answers with keepOrder: m3 invalid, m4 held back behind it.
