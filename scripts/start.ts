@@ -6,10 +6,12 @@
  * DLQ) polled into the SQS function, and a schedule ticking the scheduled function over an S3
  * prefix of NDJSON objects; the EventBridge function takes events on its emulator's invoke URL.
  * Prints where to send events and how to watch topics; Ctrl-C stops everything.
+ * `npm start -- --schema-registry` also starts Apicurio Registry (Confluent-compatible API).
  */
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Kafka, logLevel } from 'kafkajs';
+import { LocalApicurio } from './apicurio/server.ts';
 import { LocalKafkaCluster } from './kafka/broker.ts';
 import { LocalHttpGateway } from './local/http-gateway.ts';
 import { SqsPoller } from './local/sqs-poller.ts';
@@ -17,7 +19,8 @@ import { createQueueWithDlq } from './moto/queues.ts';
 import { awsEnvFor, LocalMoto } from './moto/server.ts';
 import { startLocalFunctions } from './rie/local-functions.ts';
 
-const PORTS = { http: 3000, eventbridge: 3001, moto: 5000 };
+const PORTS = { http: 3000, eventbridge: 3001, moto: 5000, schemaRegistry: 8081 };
+const WITH_SCHEMA_REGISTRY = process.argv.includes('--schema-registry');
 const TOPICS = {
   webhooks: 'webhooks',
   orders: 'orders',
@@ -28,10 +31,11 @@ const TOPICS = {
 const SCHEDULE_EVERY_MS = 30_000;
 const WEBHOOK_SECRET = 'local-webhook-secret';
 
-console.log('Starting Kafka (3 brokers) and moto...');
-const [cluster, moto] = await Promise.all([
+console.log(`Starting Kafka (3 brokers), moto${WITH_SCHEMA_REGISTRY ? ' and Apicurio Registry' : ''}...`);
+const [cluster, moto, schemaRegistry] = await Promise.all([
   LocalKafkaCluster.start({ name: 'cluster' }),
   LocalMoto.start({ port: PORTS.moto }),
+  WITH_SCHEMA_REGISTRY ? LocalApicurio.start({ port: PORTS.schemaRegistry }) : undefined,
 ]);
 Object.assign(process.env, awsEnvFor(moto.endpoint));
 
@@ -77,7 +81,7 @@ const functions = await startLocalFunctions(
   { eventbridge: PORTS.eventbridge },
 ).catch(async (error: unknown) => {
   // Nothing is left running when a function cannot be built or started.
-  await Promise.allSettled([cluster.stop(), moto.stop()]);
+  await Promise.allSettled([cluster.stop(), moto.stop(), schemaRegistry?.stop()]);
   throw error;
 });
 
@@ -114,7 +118,7 @@ kafka-lambda-bridge is running locally.
 
   Kafka     ${brokers}  (SASL_SSL ${cluster.saslSslBrokers.join(',')})
   moto      ${moto.endpoint}  (SQS, S3, Secrets Manager; credentials "test"/"test", region us-east-1)
-
+${schemaRegistryLine()}
 Webhook (HTTP API v2 -> functions/webhook), topics ${TOPICS.webhooks} and ${TOPICS.orders}, HMAC-SHA256 signed:
   BODY='{"orderId":"o-1","total":42}'
   curl -s -X POST ${gateway.url}/webhooks/${TOPICS.orders} -H 'content-type: application/json' \\
@@ -140,6 +144,12 @@ Watch a topic:
 
 Ctrl-C stops everything.`);
 
+function schemaRegistryLine(): string {
+  if (!schemaRegistry)
+    return '  (npm start -- --schema-registry also starts Apicurio Registry, Confluent-compatible)\n';
+  return `  registry  ${schemaRegistry.ccompatUrl}  (Apicurio Registry, Confluent-compatible; SCHEMA_REGISTRY_URL)\n`;
+}
+
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
@@ -148,7 +158,7 @@ async function stop(): Promise<void> {
   clearInterval(ticker);
   await Promise.allSettled([poller.stop(), gateway.stop()]);
   await functions.stop();
-  await Promise.allSettled([cluster.stop(), moto.stop()]);
+  await Promise.allSettled([cluster.stop(), moto.stop(), schemaRegistry?.stop()]);
   process.exit(0);
 }
 process.on('SIGINT', () => void stop());

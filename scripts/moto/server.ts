@@ -1,9 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive, portAnswers, stopProcess } from '../setup/processes.ts';
+import {
+  clearPort,
+  commandLineIncludes,
+  type DetachedServerFiles,
+  launchDetached,
+  logTail,
+  stopDetached,
+} from '../setup/detached-server.ts';
 import { ensureMoto } from './install.ts';
 import { CACHE_DIR } from './paths.ts';
 
@@ -20,12 +26,6 @@ export interface StartMotoOptions {
   readyTimeoutMs?: number;
 }
 
-/** What the pid file records: the server, and the process that started it. */
-interface PidRecord {
-  pid: number;
-  owner: number;
-}
-
 /**
  * A moto server (`moto_server -H 127.0.0.1 -p PORT`) standing in for Secrets Manager, SQS and S3.
  * Runs detached with its own log under .cache/moto/, so a crashed test runner leaves it behind
@@ -36,10 +36,18 @@ export class LocalMoto {
   /** Base URL for the AWS SDK's `endpoint` (an IP, so S3 falls back to path-style buckets). */
   readonly endpoint: string;
   private child: ChildProcess | undefined;
+  private readonly files: DetachedServerFiles;
 
   private constructor(port: number) {
     this.port = port;
     this.endpoint = `http://127.0.0.1:${port}`;
+    this.files = {
+      name: 'moto',
+      port,
+      logPath: join(CACHE_DIR, `moto-${port}.log`),
+      pidPath: join(CACHE_DIR, `moto-${port}.pid`),
+      isOurs: (pid) => commandLineIncludes(pid, 'moto_server'),
+    };
   }
 
   /** Installs moto on first use, starts a fresh server on `port` and waits until it answers. */
@@ -47,9 +55,12 @@ export class LocalMoto {
     const server = await ensureMoto();
     const moto = new LocalMoto(options.port);
     await mkdir(CACHE_DIR, { recursive: true });
-    await moto.stopLeftover();
-    await moto.assertPortFree();
-    moto.launch(server);
+    await clearPort(moto.files);
+    // Unbuffered, so the log tail shown on failure holds the last thing moto said.
+    moto.child = await launchDetached(moto.files, server, ['-H', '127.0.0.1', '-p', String(moto.port)], {
+      ...process.env,
+      PYTHONUNBUFFERED: '1',
+    });
     try {
       await moto.waitUntilReady(options.readyTimeoutMs ?? 30_000);
     } catch (error) {
@@ -60,17 +71,12 @@ export class LocalMoto {
   }
 
   get logPath(): string {
-    return join(CACHE_DIR, `moto-${this.port}.log`);
-  }
-
-  get pidPath(): string {
-    return join(CACHE_DIR, `moto-${this.port}.pid`);
+    return this.files.logPath;
   }
 
   /** The last lines of the server's log, for error messages. */
   logTail(lines = 40): string {
-    if (!existsSync(this.logPath)) return `(no log at ${this.logPath})`;
-    return readFileSync(this.logPath, 'utf8').split('\n').slice(-lines).join('\n');
+    return logTail(this.files.logPath, lines);
   }
 
   /** Forgets every queue, secret and bucket (moto's own reset API), keeping the server up. */
@@ -83,64 +89,8 @@ export class LocalMoto {
 
   /** Stops the server (SIGTERM, then SIGKILL after 10 s) and removes its pid file. */
   async stop(): Promise<void> {
-    const record = await this.readPidRecord();
-    const pid = this.child?.pid ?? record?.pid;
-    if (pid) await stopProcess(pid, 'SIGTERM', 10_000);
+    await stopDetached(this.files, this.child);
     this.child = undefined;
-    await rm(this.pidPath, { force: true });
-  }
-
-  private launch(server: string): void {
-    const log = openSync(this.logPath, 'w');
-    const child = spawn(server, ['-H', '127.0.0.1', '-p', String(this.port)], {
-      detached: true,
-      stdio: ['ignore', log, log],
-      // Unbuffered, so the log tail shown on failure holds the last thing moto said.
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
-    });
-    child.unref();
-    this.child = child;
-    if (child.pid) {
-      const record: PidRecord = { pid: child.pid, owner: process.pid };
-      void writeFile(this.pidPath, JSON.stringify(record));
-    }
-  }
-
-  private async readPidRecord(): Promise<PidRecord | undefined> {
-    if (!existsSync(this.pidPath)) return undefined;
-    try {
-      const record = JSON.parse(await readFile(this.pidPath, 'utf8')) as PidRecord;
-      return Number.isInteger(record.pid) && record.pid > 0 ? record : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /**
-   * Kills a server left on this port by a run that is gone. One whose starter is still alive
-   * belongs to another test run: killing it would break that run, so starting fails instead.
-   */
-  private async stopLeftover(): Promise<void> {
-    const record = await this.readPidRecord();
-    if (!record || !isMotoServer(record.pid)) {
-      await rm(this.pidPath, { force: true });
-      return;
-    }
-    if (isAlive(record.owner)) {
-      throw new Error(
-        `port ${this.port} is served by a moto (pid ${record.pid}) that live process ${record.owner} started; use another port`,
-      );
-    }
-    await stopProcess(record.pid, 'SIGTERM', 10_000);
-    await rm(this.pidPath, { force: true });
-  }
-
-  private async assertPortFree(): Promise<void> {
-    if (await portAnswers(this.port)) {
-      throw new Error(
-        `port ${this.port} is already in use on 127.0.0.1; stop whatever holds it (ss -ltnp | grep ${this.port}) or pick another port`,
-      );
-    }
   }
 
   private async waitUntilReady(timeoutMs: number): Promise<void> {
@@ -180,15 +130,4 @@ export function awsEnvFor(endpoint: string): Record<string, string> {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
   };
-}
-
-/** True for a live moto_server; a recycled pid of some other program is never killed. */
-function isMotoServer(pid: number): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('moto_server');
-  } catch {
-    // No /proc (macOS): trust the pid file.
-    return true;
-  }
 }
