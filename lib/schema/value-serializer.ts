@@ -54,8 +54,21 @@ export class SchemaRegistryError extends Error {
   /** Nothing of this message reached Kafka. */
   readonly mayBeDelivered = false;
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The registry's HTTP status, when it answered one (404: a subject or version is missing). */
+  readonly status: number | undefined;
+  /** What was asked for, without credentials (a REST URL, or the Glue operation and schema). */
+  readonly url: string | undefined;
+
+  constructor(message: string, options?: SchemaRegistryErrorOptions) {
     super(message, options);
     this.name = 'SchemaRegistryError';
+    this.status = options?.status;
+    this.url = options?.url;
   }
+}
+
+export interface SchemaRegistryErrorOptions {
+  cause?: unknown;
+  status?: number;
+  url?: string;
 }
