@@ -39,7 +39,7 @@ export interface SchemaConfig {
   version: 'latest' | number;
   /** Register `definition` when the registry does not have it yet. */
   autoRegister: boolean;
-  /** The schema text (`SCHEMA_DEFINITION`): registered with `autoRegister`, otherwise looked up. */
+  /** The schema text to register (`SCHEMA_DEFINITION`, with `autoRegister` only). */
   definition: string | undefined;
   /** Record name for the record strategies; for Protobuf, the message of the schema to encode. */
   recordName: string | undefined;
@@ -95,8 +95,15 @@ export function readSchemaConfig(r: EnvReader): SchemaConfig | undefined {
   if (autoRegister && definition === undefined) {
     r.problem('SCHEMA_AUTO_REGISTER=true needs SCHEMA_DEFINITION (the schema to register)');
   }
+  if (definition !== undefined && !autoRegister) {
+    r.problem(
+      'SCHEMA_DEFINITION is used only with SCHEMA_AUTO_REGISTER=true (otherwise SCHEMA_VERSION is read)',
+    );
+  }
   if (definition !== undefined && r.raw('SCHEMA_VERSION') !== undefined) {
-    r.problem('set SCHEMA_DEFINITION or SCHEMA_VERSION, not both (a definition names its own version)');
+    r.problem(
+      'set SCHEMA_DEFINITION or SCHEMA_VERSION, not both (a registered definition is its own version)',
+    );
   }
   if (definition !== undefined && format !== 'protobuf' && !isJson(definition)) {
     r.problem(`SCHEMA_DEFINITION must be JSON with KAFKA_VALUE_FORMAT=${format}`);
@@ -104,9 +111,12 @@ export function readSchemaConfig(r: EnvReader): SchemaConfig | undefined {
   if (recordName !== undefined && !RECORD_NAME.test(recordName)) {
     r.problem(`SCHEMA_RECORD_NAME "${recordName}" is not a record name (e.g. com.example.Order)`);
   }
-  // The subject names the record before any schema is fetched, so it cannot come from the schema.
-  if (subjectStrategy !== 'topic' && recordName === undefined) {
-    r.problem(`SCHEMA_SUBJECT_STRATEGY=${subjectStrategy} needs SCHEMA_RECORD_NAME`);
+  // The subject names the record before any schema is fetched: configured, or read from the
+  // definition to register (Avro's name, JSON Schema's title; a .proto names several messages).
+  if (subjectStrategy !== 'topic' && recordName === undefined && !namesItsRecord(format, definition)) {
+    r.problem(
+      `SCHEMA_SUBJECT_STRATEGY=${subjectStrategy} needs SCHEMA_RECORD_NAME${format === 'protobuf' ? '' : ', or a SCHEMA_DEFINITION that names its record'}`,
+    );
   }
   if (registry?.kind === 'glue' && idInHeader) {
     r.problem(
@@ -189,6 +199,14 @@ function readVersion(r: EnvReader): 'latest' | number {
     return 'latest';
   }
   return version;
+}
+
+/** Whether a definition names its record as lib/schema reads it (record-name.ts): Avro `name`, JSON Schema `title`. */
+function namesItsRecord(format: SchemaFormat, definition: string | undefined): boolean {
+  if (definition === undefined || format === 'protobuf' || !isJson(definition)) return false;
+  const schema = JSON.parse(definition) as { name?: unknown; title?: unknown } | null;
+  if (typeof schema !== 'object' || schema === null) return false;
+  return typeof (format === 'avro' ? schema.name : schema.title) === 'string';
 }
 
 function isJson(text: string): boolean {

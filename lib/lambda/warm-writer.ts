@@ -147,10 +147,7 @@ export class WarmWriter {
     if (schema === undefined) return Promise.resolve(undefined);
     if (this.serializer === undefined) {
       const building = import('./schema-serializer.ts').then((m) =>
-        m.createConfiguredSerializer(schema, {
-          secrets: this.secrets,
-          ...(this.options.logger ? { logger: this.options.logger } : {}),
-        }),
+        m.createConfiguredSerializer(schema, { secrets: this.secrets }),
       );
       this.serializer = building;
       building.catch(() => {

@@ -161,17 +161,41 @@ describe('KAFKA_VALUE_FORMAT and SCHEMA_*', () => {
     [
       'a record strategy without a record name',
       { SCHEMA_REGISTRY_URL: 'http://r:8081', SCHEMA_SUBJECT_STRATEGY: 'topic-record' },
-      'SCHEMA_SUBJECT_STRATEGY=topic-record needs SCHEMA_RECORD_NAME',
+      'SCHEMA_SUBJECT_STRATEGY=topic-record needs SCHEMA_RECORD_NAME, or a SCHEMA_DEFINITION that names its record',
     ],
     [
       'a definition and a pinned version',
-      { SCHEMA_REGISTRY_URL: 'http://r:8081', SCHEMA_DEFINITION: '"string"', SCHEMA_VERSION: '2' },
-      'set SCHEMA_DEFINITION or SCHEMA_VERSION, not both (a definition names its own version)',
+      {
+        SCHEMA_REGISTRY_URL: 'http://r:8081',
+        SCHEMA_AUTO_REGISTER: 'true',
+        SCHEMA_DEFINITION: '"string"',
+        SCHEMA_VERSION: '2',
+      },
+      'set SCHEMA_DEFINITION or SCHEMA_VERSION, not both (a registered definition is its own version)',
+    ],
+    [
+      'a definition without auto-registration (lib/schema would ignore it)',
+      { SCHEMA_REGISTRY_URL: 'http://r:8081', SCHEMA_DEFINITION: '"string"' },
+      'SCHEMA_DEFINITION is used only with SCHEMA_AUTO_REGISTER=true (otherwise SCHEMA_VERSION is read)',
     ],
     [
       'an Avro definition that is not JSON',
-      { SCHEMA_REGISTRY_URL: 'http://r:8081', SCHEMA_DEFINITION: 'record Order {}' },
+      {
+        SCHEMA_REGISTRY_URL: 'http://r:8081',
+        SCHEMA_AUTO_REGISTER: 'true',
+        SCHEMA_DEFINITION: 'record Order {}',
+      },
       'SCHEMA_DEFINITION must be JSON with KAFKA_VALUE_FORMAT=avro',
+    ],
+    [
+      'a record strategy whose definition names no record',
+      {
+        SCHEMA_REGISTRY_URL: 'http://r:8081',
+        SCHEMA_SUBJECT_STRATEGY: 'record',
+        SCHEMA_AUTO_REGISTER: 'true',
+        SCHEMA_DEFINITION: '"string"',
+      },
+      'SCHEMA_SUBJECT_STRATEGY=record needs SCHEMA_RECORD_NAME, or a SCHEMA_DEFINITION that names its record',
     ],
   ])('refuses %s', (_, env, problem) => {
     const { problems } = readKafkaConfig({ ...BROKERS, KAFKA_VALUE_FORMAT: 'avro', ...env });
@@ -183,7 +207,19 @@ describe('KAFKA_VALUE_FORMAT and SCHEMA_*', () => {
       ...BROKERS,
       KAFKA_VALUE_FORMAT: 'protobuf',
       SCHEMA_REGISTRY_URL: 'http://r:8081',
+      SCHEMA_AUTO_REGISTER: 'true',
       SCHEMA_DEFINITION: 'syntax = "proto3"; message Order { string id = 1; }',
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('takes the record name of a record strategy from the Avro definition to register', () => {
+    const { problems } = readKafkaConfig({
+      ...BROKERS,
+      ...APICURIO,
+      SCHEMA_SUBJECT_STRATEGY: 'record',
+      SCHEMA_AUTO_REGISTER: 'true',
+      SCHEMA_DEFINITION: '{"type":"record","name":"Order","namespace":"shop","fields":[]}',
     });
     expect(problems).toEqual([]);
   });
