@@ -3,6 +3,7 @@ import type { ClaimCheckProps } from './constructs/claim-check-bucket.ts';
 import type { ExternalKafkaAuth } from './constructs/external-kafka.ts';
 import { BrokerMode } from './constructs/kafka-broker.ts';
 import type { MskAuthMethod } from './constructs/msk-provisioned.ts';
+import type { SchemaRegistryProps, ValueSchemaProps } from './constructs/value-schema.ts';
 import type { BridgeTriggers, BrokerAccessProps } from './kafka-lambda-bridge.ts';
 import type { BridgeStackProps } from './stacks/bridge-stack.ts';
 import type { WebhookSignature } from './triggers/webhook-to-kafka.ts';
@@ -45,6 +46,9 @@ const TRIGGERS = [
   'schedule',
 ] as const satisfies readonly (keyof BridgeTriggers)[];
 const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+const VALUE_FORMATS = ['raw', 'avro', 'json-schema', 'protobuf'] as const;
+const SUBJECT_STRATEGIES = ['topic', 'record', 'topic-record'] as const;
+const GLUE_COMPRESSIONS = ['none', 'zlib'] as const;
 
 /** The stack's id and props, from context. */
 export interface BridgeContext {
@@ -193,6 +197,38 @@ export function bridgeContext(read: ContextReader): BridgeContext {
     }
     return { bucketName, prefix, thresholdBytes };
   };
+  /**
+   * `-c valueFormat=avro|json-schema|protobuf` with `-c schemaRegistryUrl=<url>`
+   * [`-c schemaRegistrySecretArn=<arn>`] or `-c glueRegistryName=<name>`, and the other
+   * ValueSchemaProps by their prop names; the construct checks the combinations.
+   */
+  const valueSchema = (): ValueSchemaProps => {
+    const url = text('schemaRegistryUrl');
+    const secretArn = text('schemaRegistrySecretArn');
+    const glueRegistryName = text('glueRegistryName');
+    if (url !== undefined && glueRegistryName !== undefined)
+      problems.push('set schemaRegistryUrl or glueRegistryName, not both');
+    if (secretArn !== undefined && url === undefined)
+      problems.push('schemaRegistrySecretArn applies only with schemaRegistryUrl');
+    const version = text('schemaVersion');
+    const schemaRegistry: SchemaRegistryProps | undefined =
+      url !== undefined
+        ? { url, ...(secretArn !== undefined ? { secret: secretArn } : {}) }
+        : glueRegistryName !== undefined
+          ? { glueRegistryName }
+          : undefined;
+    return {
+      valueFormat: oneOf('valueFormat', VALUE_FORMATS),
+      schemaRegistry,
+      subjectStrategy: oneOf('subjectStrategy', SUBJECT_STRATEGIES),
+      schemaVersion: version === undefined || version === 'latest' ? version : integer('schemaVersion'),
+      autoRegisterSchemas: flag('autoRegisterSchemas'),
+      schemaDefinition: text('schemaDefinition'),
+      schemaRecordName: text('schemaRecordName'),
+      schemaIdInHeader: flag('schemaIdInHeader'),
+      glueCompression: oneOf('glueCompression', GLUE_COMPRESSIONS),
+    };
+  };
   const idempotencyTtlSeconds = integer('webhookIdempotencyTtlSeconds');
   const webhookIdempotency = flag('webhookIdempotency');
   if (idempotencyTtlSeconds !== undefined && !webhookIdempotency)
@@ -225,6 +261,7 @@ export function bridgeContext(read: ContextReader): BridgeContext {
     sqsUnwrapSns: flag('sqsUnwrapSns'),
     sqsExtendedPayloadBucket: text('sqsExtendedPayloadBucket'),
     claimCheck: claimCheck(),
+    ...valueSchema(),
     eventBridgeTopics,
     eventBridgeKey: text('eventBridgeKey'),
     scheduleExpression: text('scheduleExpression'),

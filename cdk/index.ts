@@ -38,6 +38,7 @@ export {
   type ScheduleS3Source,
 } from './constructs/scheduled-publisher.ts';
 export { SqsBridge, type SqsBridgeProps } from './constructs/sqs-bridge.ts';
+export type { SchemaRegistryProps, ValueFormat, ValueSchemaProps } from './constructs/value-schema.ts';
 export { WebhookApi, type WebhookApiProps } from './constructs/webhook-api.ts';
 export { WebhookSigningSecret, type WebhookSigningSecretProps } from './constructs/webhook-secret.ts';
 export {

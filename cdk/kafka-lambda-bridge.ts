@@ -15,6 +15,7 @@ import { ExternalKafka, type ExternalKafkaAuth } from './constructs/external-kaf
 import { BrokerMode, type KafkaBroker } from './constructs/kafka-broker.ts';
 import { type MskAuthMethod, MskProvisionedBroker } from './constructs/msk-provisioned.ts';
 import { MskServerlessBroker } from './constructs/msk-serverless.ts';
+import { type ValueSchemaProps, valueSchemaOf } from './constructs/value-schema.ts';
 import { EventBridgeToKafka } from './triggers/eventbridge-to-kafka.ts';
 import { ScheduleToKafka } from './triggers/schedule-to-kafka.ts';
 import { SqsToKafka } from './triggers/sqs-to-kafka.ts';
@@ -94,8 +95,11 @@ export interface BridgeTriggers {
   readonly schedule?: boolean;
 }
 
-/** Props of KafkaLambdaBridge. */
-export interface KafkaLambdaBridgeProps {
+/**
+ * Props of KafkaLambdaBridge. The ValueSchemaProps (`valueFormat`, `schemaRegistry`, ...) apply to
+ * every function: values are validated and encoded against the registry's schema of their topic.
+ */
+export interface KafkaLambdaBridgeProps extends ValueSchemaProps {
   /**
    * Start of the names of the resources that need one (the cluster `<prefix>-bridge`, the bus
    * `<prefix>-kafka`, the schedule `<prefix>-publish`), so two bridges in one stack do not clash.
@@ -229,8 +233,19 @@ export class KafkaLambdaBridge extends Construct {
       eventBus: physicalName(prefix, 'kafka', 256),
       schedule: physicalName(prefix, 'publish', 64),
     };
+    const schema = valueSchemaOf(props);
+    const registry = (schema?.valueFormat ?? 'raw') === 'raw' ? undefined : schema?.schemaRegistry;
+    if (registry && 'url' in registry && access.mode !== BrokerMode.External) {
+      throw new Error(
+        `KafkaLambdaBridge ${id}: schemaRegistry.url cannot be reached from the VPC an MSK mode creates (isolated subnets, no route out); use { glueRegistryName }, or an external broker in a VPC of yours with a route to the registry`,
+      );
+    }
     const network = this.createNetwork(access, {
-      secretsManager: (triggers.webhook && signature !== 'none') || usesSecret(access),
+      secretsManager:
+        (triggers.webhook && signature !== 'none') ||
+        usesSecret(access) ||
+        (registry !== undefined && 'url' in registry && registry.secret !== undefined),
+      glue: registry !== undefined && 'glueRegistryName' in registry,
       s3:
         (triggers.schedule && props.scheduleSource !== undefined && props.scheduleSource !== 'input') ||
         (triggers.sqs && props.sqsExtendedPayloadBucket !== undefined) ||
@@ -245,6 +260,7 @@ export class KafkaLambdaBridge extends Construct {
       allowAutoTopicCreation: props.allowAutoTopicCreation,
       logRetention: props.logRetention,
       claimCheck: props.claimCheck,
+      ...schema,
     };
     this.webhook = triggers.webhook
       ? new WebhookToKafka(this, 'Webhook', {
@@ -311,12 +327,13 @@ export class KafkaLambdaBridge extends Construct {
 
   private createNetwork(
     access: BrokerAccessProps,
-    needs: { secretsManager: boolean; s3: boolean },
+    needs: { secretsManager: boolean; s3: boolean; glue: boolean },
   ): BridgeNetwork | undefined {
     if (access.mode !== BrokerMode.External) {
       return new BridgeNetwork(this, 'Network', {
         secretsManagerEndpoint: needs.secretsManager,
         s3Access: needs.s3,
+        glueEndpoint: needs.glue,
       });
     }
     if (!access.vpc) return undefined;
@@ -339,6 +356,7 @@ export class KafkaLambdaBridge extends Construct {
       vpc,
       subnets: { subnets: vpc.privateSubnets },
       secretsManagerEndpoint: needs.secretsManager && (access.vpc.endpoints ?? true),
+      glueEndpoint: needs.glue && (access.vpc.endpoints ?? true),
       httpsEgress: !(access.vpc.endpoints ?? true),
       s3Access: needs.s3,
     });

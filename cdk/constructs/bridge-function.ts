@@ -9,6 +9,13 @@ import { bridgeCode } from '../bundling/bridge-code.ts';
 import { type ClaimCheckProps, claimCheckEnvironment, grantClaimCheckWrites } from './claim-check-bucket.ts';
 import { type KafkaBroker, type ProduceGrant, secretReadStatements } from './kafka-broker.ts';
 import { MALLOC_ENVIRONMENT } from './runtime-environment.ts';
+import {
+  grantSchemaRegistry,
+  registrySecret,
+  VALUE_SCHEMA_MANAGED_KEYS,
+  type ValueSchemaProps,
+  valueSchemaEnvironment,
+} from './value-schema.ts';
 
 /** Producer settings every function shares, as `KAFKA_*` variables. */
 export interface KafkaClientSettings {
@@ -80,6 +87,13 @@ export interface BridgeFunctionProps {
    * @default off: every value is written to Kafka as it is
    */
   readonly claimCheck?: ClaimCheckProps;
+  /**
+   * Values are validated and encoded against a schema registry before they are written
+   * (`KAFKA_VALUE_FORMAT`, `SCHEMA_*`); the function may read the registry's secret, or the Glue
+   * registry's schemas, and nothing else.
+   * @default raw: values written as they are, no registry
+   */
+  readonly valueSchema?: ValueSchemaProps;
 }
 
 /**
@@ -97,6 +111,7 @@ const MANAGED_KEYS = new Set([
   'KAFKA_ALLOW_AUTO_TOPIC_CREATION',
   'KAFKA_CLAIM_CHECK_BUCKET',
   'KAFKA_CLAIM_CHECK_PREFIX',
+  ...VALUE_SCHEMA_MANAGED_KEYS,
 ]);
 
 /** Values that would show in plain text in the Lambda console and CloudFormation. */
@@ -163,6 +178,7 @@ export class BridgeFunction extends Construct {
       );
     }
 
+    const schemaSecret = props.valueSchema ? registrySecret(this, props.valueSchema) : undefined;
     const settings = props.kafka ?? {};
     const environment: Record<string, string> = {
       ...props.broker.clientEnvironment,
@@ -172,6 +188,9 @@ export class BridgeFunction extends Construct {
       KAFKA_COMPRESSION: settings.compression ?? 'none',
       ...(settings.balancer ? { KAFKA_BALANCER: settings.balancer } : {}),
       ...(props.claimCheck ? claimCheckEnvironment(`BridgeFunction ${id}`, props.claimCheck) : {}),
+      ...(props.valueSchema
+        ? valueSchemaEnvironment(`BridgeFunction ${id}`, props.valueSchema, schemaSecret?.secretArn)
+        : {}),
       // Stack traces point into the TypeScript sources (the maps ship beside the bundle).
       NODE_OPTIONS: '--enable-source-maps',
       ...MALLOC_ENVIRONMENT,
@@ -201,6 +220,7 @@ export class BridgeFunction extends Construct {
 
     props.broker.grantProduce(this.role, props.produce);
     if (props.claimCheck) grantClaimCheckWrites(this, this.role, props.claimCheck);
+    if (props.valueSchema) grantSchemaRegistry(this, this.role, props.valueSchema, schemaSecret, network);
     for (const { secret, key } of props.secrets ?? []) {
       for (const statement of secretReadStatements(secret, key)) this.role.addToPrincipalPolicy(statement);
     }

@@ -24,6 +24,12 @@ export interface BridgeNetworkProps {
    */
   readonly secretsManagerEndpoint?: boolean;
   /**
+   * An interface endpoint for AWS Glue, for the Glue Schema Registry (`SCHEMA_REGISTRY=glue:...`).
+   * Off when an existing VPC already has one or has NAT.
+   * @default false
+   */
+  readonly glueEndpoint?: boolean;
+  /**
    * HTTPS egress to S3's prefix list (the scheduled S3 source), through a gateway endpoint created
    * here for a new VPC; an existing VPC must route S3 through its own gateway endpoint.
    * @default false
@@ -63,6 +69,8 @@ export class BridgeNetwork extends Construct {
   readonly secretsManagerEndpoint: ec2.InterfaceVpcEndpoint | undefined;
   /** The S3 gateway endpoint, when created. */
   readonly s3Endpoint: ec2.GatewayVpcEndpoint | undefined;
+  /** The Glue endpoint (Glue Schema Registry), when created. */
+  readonly glueEndpoint: ec2.InterfaceVpcEndpoint | undefined;
 
   constructor(scope: Construct, id: string, props: BridgeNetworkProps = {}) {
     super(scope, id);
@@ -92,24 +100,19 @@ export class BridgeNetwork extends Construct {
     });
 
     if (props.secretsManagerEndpoint ?? true) {
-      // Its own group, so the endpoint accepts HTTPS from the functions only and initiates nothing.
-      const endpointGroup = new ec2.SecurityGroup(this, 'SecretsManagerEndpointSecurityGroup', {
-        vpc: this.vpc,
-        description: 'Secrets Manager endpoint: HTTPS from the bridge functions only',
-        allowAllOutbound: false,
-      });
-      this.secretsManagerEndpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
-        service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-        subnets: this.subnets,
-        privateDnsEnabled: true,
-        open: false,
-        securityGroups: [endpointGroup],
-      });
-      this.secretsManagerEndpoint.connections.allowDefaultPortFrom(
-        this.functionSecurityGroup,
+      this.secretsManagerEndpoint = this.interfaceEndpoint(
+        'SecretsManager',
+        ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
         'bridge functions read their secrets',
       );
     }
+    this.glueEndpoint = props.glueEndpoint
+      ? this.interfaceEndpoint(
+          'Glue',
+          ec2.InterfaceVpcEndpointAwsService.GLUE,
+          'bridge functions read schemas',
+        )
+      : undefined;
 
     if (props.httpsEgress && !props.vpc) {
       throw new Error(
@@ -148,6 +151,28 @@ export class BridgeNetwork extends Construct {
         brokers.addIngressRule(this.functionSecurityGroup, ec2.Port.tcp(port), `bridge functions on ${port}`);
       }
     }
+  }
+
+  /** An interface endpoint with its own group, so it accepts HTTPS from the functions only and initiates nothing. */
+  private interfaceEndpoint(
+    id: string,
+    service: ec2.InterfaceVpcEndpointAwsService,
+    purpose: string,
+  ): ec2.InterfaceVpcEndpoint {
+    const endpointGroup = new ec2.SecurityGroup(this, `${id}EndpointSecurityGroup`, {
+      vpc: this.vpc,
+      description: `${id === 'SecretsManager' ? 'Secrets Manager' : id} endpoint: HTTPS from the bridge functions only`,
+      allowAllOutbound: false,
+    });
+    const endpoint = this.vpc.addInterfaceEndpoint(id, {
+      service,
+      subnets: this.subnets,
+      privateDnsEnabled: true,
+      open: false,
+      securityGroups: [endpointGroup],
+    });
+    endpoint.connections.allowDefaultPortFrom(this.functionSecurityGroup, purpose);
+    return endpoint;
   }
 
   private createVpc(props: BridgeNetworkProps): ec2.Vpc {

@@ -2,6 +2,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { KafkaClientSettings } from '../constructs/bridge-function.ts';
 import type { ClaimCheckProps } from '../constructs/claim-check-bucket.ts';
 import type { KafkaBroker, ProduceGrant } from '../constructs/kafka-broker.ts';
+import { type ValueSchemaProps, valueSchemaOf } from '../constructs/value-schema.ts';
 
 /**
  * Each function's timeout in seconds. The webhook answers within API Gateway's 30 s; the scheduled
@@ -26,8 +27,11 @@ export const FUNCTION_MEMORY_MB = { webhook: 128, sqs: 128, eventbridge: 128, sc
  */
 export const SCHEDULED_S3_MEMORY_MB = 256;
 
-/** What every trigger construct needs: the cluster and how its function writes to it. */
-export interface TriggerToKafkaProps {
+/**
+ * What every trigger construct needs: the cluster and how its function writes to it, with the
+ * optional schema serialization of values (ValueSchemaProps: `valueFormat`, `schemaRegistry`, ...).
+ */
+export interface TriggerToKafkaProps extends ValueSchemaProps {
   /** The Kafka cluster: ExternalKafka, MskProvisionedBroker or MskServerlessBroker. */
   readonly broker: KafkaBroker;
   /** @default acks all, no compression, the library's balancer */
@@ -70,5 +74,6 @@ export function functionSettings(props: TriggerToKafkaProps, defaultMemoryMb: nu
     logRetention: props.logRetention,
     memorySize: props.memorySize ?? defaultMemoryMb,
     claimCheck: props.claimCheck,
+    valueSchema: valueSchemaOf(props),
   };
 }

@@ -4,6 +4,7 @@ import { RequiredAcks } from '../writer/required-acks.ts';
 import { type ClaimCheckConfig, readClaimCheckConfig } from './claim-check-config.ts';
 import type { Env } from './env-reader.ts';
 import { EnvReader } from './env-reader.ts';
+import { readSchemaConfig, type SchemaConfig } from './schema-config.ts';
 
 /** `KAFKA_AUTH` values. */
 export const KAFKA_AUTH_MODES = ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-iam'] as const;
@@ -56,6 +57,11 @@ export interface KafkaConfig {
   deadlineMarginMs: number;
   /** Values over a size go to S3, the record carries a reference (`KAFKA_CLAIM_CHECK_*`); off when unset. */
   claimCheck?: ClaimCheckConfig | undefined;
+  /**
+   * Values are validated and encoded against a registry's schema (`KAFKA_VALUE_FORMAT`,
+   * `SCHEMA_*`) before the claim check and the write; `undefined` = raw, written as they are.
+   */
+  schema?: SchemaConfig | undefined;
   /** OpenTelemetry producer spans for the Writer's writes (`KAFKA_TRACING`). */
   tracing: KafkaTracingMode;
 }
@@ -107,6 +113,7 @@ export function readKafkaConfig(env: Env): { config: KafkaConfig; problems: stri
     connectTimeoutMs: r.integer('KAFKA_CONNECT_TIMEOUT_MS', 5_000, { min: 100 }),
     deadlineMarginMs: r.integer('KAFKA_DEADLINE_MARGIN_MS', 500, { min: 0 }),
     claimCheck: undefined,
+    schema: readSchemaConfig(r),
     tracing: r.oneOf('KAFKA_TRACING', KAFKA_TRACING_MODES, 'auto'),
   };
   config.claimCheck = readClaimCheckConfig(r, config.batchBytes);

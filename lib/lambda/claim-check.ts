@@ -1,10 +1,10 @@
 import type { ClaimCheckConfig } from '../config/claim-check-config.ts';
 import { claimCheckUri, planClaimCheck } from '../mapping/claim-check.ts';
-import { MessageTooLargeError, WriteErrors } from '../writer/errors.ts';
 import type { Message } from '../writer/message.ts';
 import type { RecordMetadata } from '../writer/writer.ts';
 import { concurrently } from './concurrently.ts';
 import type { S3Api } from './s3-api.ts';
+import { writePrepared } from './staged-write.ts';
 
 /** How many values are stored in S3 at once. */
 const CONCURRENCY = 8;
@@ -48,30 +48,11 @@ export async function writeWithClaimCheck(
 ): Promise<RecordMetadata[]> {
   const prepared = await storeLargeValues(messages, config, options);
   const errors = holdBackAfterFailures(messages, prepared, options.keepOrder === true);
-  const writable = errors.flatMap((e, i) => (e === undefined ? [i] : []));
-  const firstFailed = errors.findIndex((e) => e !== undefined);
-  const records: Array<RecordMetadata | undefined> = prepared.map(() => undefined);
-  try {
-    if (writable.length > 0) {
-      const landed = await write(writable.map((i) => prepared[i] as Message));
-      landed.forEach((record, j) => {
-        records[writable[j] as number] = record;
-      });
-    }
-  } catch (error) {
-    if (error instanceof MessageTooLargeError) throw namingOriginals(error, prepared, messages);
-    if (!(error instanceof WriteErrors)) {
-      if (firstFailed < 0) throw error;
-      for (const i of writable) errors[i] = error as Error;
-    } else {
-      error.errors.forEach((e, j) => {
-        errors[writable[j] as number] = e;
-        records[writable[j] as number] = error.records[j] as RecordMetadata | undefined;
-      });
-    }
-  }
-  if (errors.every((e) => e === undefined)) return records as RecordMetadata[];
-  throw new WriteErrors(errors, records);
+  return await writePrepared(
+    messages,
+    prepared.map((p, i) => errors[i] ?? p),
+    write,
+  );
 }
 
 /**
@@ -123,20 +104,4 @@ async function storeLargeValues(
     }
   });
   return prepared;
-}
-
-/** The same error, naming the caller's messages instead of their claim-checked copies. */
-function namingOriginals(
-  error: MessageTooLargeError,
-  prepared: readonly (Message | Error)[],
-  originals: readonly Message[],
-): MessageTooLargeError {
-  const byPrepared = new Map(prepared.map((m, i) => [m, originals[i] as Message]));
-  const original = (m: Message) => byPrepared.get(m) ?? m;
-  return new MessageTooLargeError(
-    original(error.tooLarge),
-    error.remaining.map(original),
-    error.sizeBytes,
-    error.limitBytes,
-  );
 }

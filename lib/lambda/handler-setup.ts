@@ -3,9 +3,10 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Env } from '../config/env-reader.ts';
 import { ConfigError } from '../config/errors.ts';
 import { type KafkaConfig, readKafkaConfig } from '../config/kafka-config.ts';
+import type { ValueSerializer } from '../schema/value-serializer.ts';
 import { containerWarmWriter } from './container.ts';
 import { createObservability, type Observability, writerLoggerFrom } from './observability.ts';
-import type { WarmWriter } from './warm-writer.ts';
+import type { WarmWriteOptions, WarmWriter } from './warm-writer.ts';
 
 /** Options every handler factory takes. */
 export interface HandlerOptions {
@@ -18,6 +19,14 @@ export interface HandlerOptions {
   warmWriter?: WarmWriter;
   /** @default createObservability(<the handler's service name>) (POWERTOOLS_SERVICE_NAME wins when set) */
   observability?: Observability;
+  /**
+   * Encodes every value this handler writes (schema validation and framing, or an encoding of
+   * your own that follows the ValueSerializer contract), before the claim check. A value it
+   * refuses with SchemaValidationError gets the trigger's answer for invalid input; a
+   * SchemaRegistryError its answer for an unavailable dependency (see README, Schema registry).
+   * @default the warm Writer's own: from `KAFKA_VALUE_FORMAT` / `SCHEMA_*`, none when `raw`
+   */
+  valueSerializer?: ValueSerializer;
 }
 
 /** What a handler factory builds once, at cold start, and its invocations share. */
@@ -30,6 +39,8 @@ export interface HandlerSetup<TriggerConfig> {
   logger: Logger;
   metrics: Metrics;
   warmWriter: WarmWriter;
+  /** Options every write of this handler passes to the warm Writer (the handler's serializer). */
+  writeOptions: WarmWriteOptions;
 }
 
 /**
@@ -51,5 +62,16 @@ export function setUpHandler<TriggerConfig>(
   const observability = options.observability ?? createObservability(serviceName);
   const { logger, metrics } = observability;
   const warmWriter = options.warmWriter ?? containerWarmWriter(env, { logger: writerLoggerFrom(logger) });
-  return { trigger: trigger.config, kafka: kafka.config, observability, logger, metrics, warmWriter };
+  const writeOptions: WarmWriteOptions = options.valueSerializer
+    ? { valueSerializer: options.valueSerializer }
+    : {};
+  return {
+    trigger: trigger.config,
+    kafka: kafka.config,
+    observability,
+    logger,
+    metrics,
+    warmWriter,
+    writeOptions,
+  };
 }

@@ -16,6 +16,8 @@ export const METRICS = {
   rejected: 'RequestsRejected',
   /** Webhook retries answered from the deduplication store, nothing written. */
   replayed: 'RequestsReplayed',
+  /** Messages whose value did not match the schema (KAFKA_VALUE_FORMAT): refused, never written. */
+  schemaRejected: 'SchemaRejections',
 } as const;
 
 export { MetricUnit };

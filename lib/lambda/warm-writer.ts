@@ -3,6 +3,7 @@ import { resolveConnection } from '../auth/connection.ts';
 import { type SecretCache, secretCache } from '../auth/secrets.ts';
 import { balancerByName } from '../balancers/balancer-by-name.ts';
 import type { KafkaConfig } from '../config/kafka-config.ts';
+import type { SchemaValidationError, ValueSerializer } from '../schema/value-serializer.ts';
 import type { WriterLogger } from '../writer/connection-options.ts';
 import { AuthenticationError, WriteErrors } from '../writer/errors.ts';
 import type { WriterInstrumentation } from '../writer/instrumentation.ts';
@@ -11,6 +12,7 @@ import type { WriterOptions } from '../writer/options.ts';
 import { type RecordMetadata, Writer } from '../writer/writer.ts';
 import { writeWithClaimCheck } from './claim-check.ts';
 import { type S3Api, sdkS3Api } from './s3-api.ts';
+import { findInvalidValues, writeWithSchema } from './schema-encoding.ts';
 import { loadWriterTracing } from './writer-tracing.ts';
 
 /** The part of a Lambda context the bridge uses. */
@@ -29,11 +31,27 @@ export interface WarmWriterOptions {
    * @default OpenTelemetry spans when `config.tracing` is `auto` and `@opentelemetry/api` loads
    */
   instrumentation?: WriterInstrumentation;
+  /**
+   * Encodes every message's value before it is written (and before the claim check, which then
+   * stores the encoded bytes): schema validation and registry framing, or any encoding of your
+   * own that follows the ValueSerializer contract.
+   * @default built from `config.schema` (`KAFKA_VALUE_FORMAT`, `SCHEMA_*`) on the first write,
+   * loading lib/schema only then; none (values written as they are) when the format is `raw`
+   */
+  valueSerializer?: ValueSerializer;
 }
 
 /** Per-write options a handler passes through to the Writer (see WriteOptions). */
 export interface WarmWriteOptions {
   stopPartitionOnFailure?: boolean;
+  /**
+   * The messages are one ordered sequence: after a message that fails before reaching the Writer
+   * (its value could not be encoded or stored), none of the later ones is written. Implied by
+   * `stopPartitionOnFailure`.
+   */
+  keepOrder?: boolean;
+  /** Encodes this call's values instead of the WarmWriter's own serializer (see WarmWriterOptions). */
+  valueSerializer?: ValueSerializer;
 }
 
 /**
@@ -50,6 +68,8 @@ export class WarmWriter {
   private readonly secrets: SecretCache;
   /** Started at cold start, so loading the tracing API overlaps the init phase. */
   private readonly instrumentation: Promise<WriterInstrumentation | undefined>;
+  /** The value serializer being built from `config.schema`; dropped if building it failed. */
+  private serializer: Promise<ValueSerializer> | undefined;
 
   constructor(private readonly options: WarmWriterOptions) {
     this.secrets = options.secrets ?? secretCache;
@@ -73,16 +93,38 @@ export class WarmWriter {
 
   /**
    * Writes messages within the invocation's time, keeping `deadlineMarginMs` for the handler to
-   * answer. With `config.claimCheck`, values over its threshold are stored in S3 first and the
-   * records carry their references; a message whose value could not be stored fails with a
-   * ClaimCheckError in the WriteErrors, and so do the later messages of its topic (order). After an authentication failure the secret is fetched
-   * again and the write retried once with the new credentials: that is how a rotated password is
-   * picked up.
+   * answer. Stages before the Writer, each failing only its own messages (index-aligned in the
+   * call's WriteErrors, with the later messages of a failed one's topic held back so its partition
+   * keeps its order; every later message with `keepOrder`):
+   * 1. with a value serializer (`config.schema` or `valueSerializer`), each value is validated and
+   *    encoded: SchemaValidationError when it does not fit, SchemaRegistryError when the schema
+   *    could not be fetched (see schema-encoding.ts);
+   * 2. with `config.claimCheck`, values over its threshold are stored in S3 and the records carry
+   *    their references: ClaimCheckError when S3 did not take one.
+   * After an authentication failure the secret is fetched again and the write retried once with
+   * the new credentials: that is how a rotated password is picked up.
    */
   async write(
     messages: readonly Message[],
     context: InvocationContext,
     options: WarmWriteOptions = {},
+  ): Promise<RecordMetadata[]> {
+    const keepOrder = options.keepOrder === true || options.stopPartitionOnFailure === true;
+    const serializer = options.valueSerializer ?? (await this.valueSerializer());
+    const toKafka = (ready: readonly Message[]) => this.writeClaimChecked(ready, context, options, keepOrder);
+    if (serializer === undefined) return await toKafka(messages);
+    return await writeWithSchema(messages, serializer, toKafka, {
+      signal: this.budgetSignal(context),
+      keepOrder,
+    });
+  }
+
+  /** The claim check's part of write(), then Kafka. */
+  private async writeClaimChecked(
+    messages: readonly Message[],
+    context: InvocationContext,
+    options: WarmWriteOptions,
+    keepOrder: boolean,
   ): Promise<RecordMetadata[]> {
     const claimCheck = this.options.config.claimCheck;
     if (claimCheck === undefined) return await this.writeToKafka(messages, context, options);
@@ -90,12 +132,49 @@ export class WarmWriter {
       messages,
       claimCheck,
       (ready) => this.writeToKafka(ready, context, options),
-      {
-        s3: (this.options.s3 ?? sdkS3Api)(),
-        signal: AbortSignal.timeout(Math.max(1, this.budgetMs(context))),
-        keepOrder: options.stopPartitionOnFailure === true,
-      },
+      { s3: (this.options.s3 ?? sdkS3Api)(), signal: this.budgetSignal(context), keepOrder },
     );
+  }
+
+  /**
+   * The serializer values are encoded with; undefined when values are written as they are. Built
+   * from `config.schema` on first use (lib/schema is imported only then, so a function without a
+   * schema never loads it); a failed build is not kept, so the next write tries again.
+   */
+  valueSerializer(): Promise<ValueSerializer | undefined> {
+    if (this.options.valueSerializer) return Promise.resolve(this.options.valueSerializer);
+    const schema = this.options.config.schema;
+    if (schema === undefined) return Promise.resolve(undefined);
+    if (this.serializer === undefined) {
+      const building = import('./schema-serializer.ts').then((m) =>
+        m.createConfiguredSerializer(schema, { secrets: this.secrets }),
+      );
+      this.serializer = building;
+      building.catch(() => {
+        if (this.serializer === building) this.serializer = undefined;
+      });
+    }
+    return this.serializer;
+  }
+
+  /**
+   * The messages whose values the serializer refuses, writing nothing; [] when values are written
+   * as they are. Rejects when the registry cannot answer. For sources rejected whole when any
+   * value is invalid (a schedule's input).
+   */
+  async invalidValues(
+    messages: readonly Message[],
+    context: InvocationContext,
+    options: Pick<WarmWriteOptions, 'valueSerializer'> = {},
+  ): Promise<Array<{ index: number; error: SchemaValidationError }>> {
+    const serializer = options.valueSerializer ?? (await this.valueSerializer());
+    if (serializer === undefined) return [];
+    return await findInvalidValues(messages, serializer, this.budgetSignal(context));
+  }
+
+  /** Aborts when the invocation's write budget is used up: bounds S3 and registry calls. */
+  private budgetSignal(context: InvocationContext): AbortSignal {
+    return AbortSignal.timeout(Math.max(1, this.budgetMs(context)));
   }
 
   /** The Kafka part of write(), with the retry after a rotated secret. */

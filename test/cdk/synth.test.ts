@@ -158,6 +158,15 @@ const LAZY = [
   'cdk/bundling/msk-iam-signer-stub.ts',
   // The OpenTelemetry adapter: imported only once @opentelemetry/api has loaded.
   'lib/tracing/',
+  // Schema serialization: imported on the first write of a function whose KAFKA_VALUE_FORMAT is not raw.
+  'lib/lambda/schema-serializer.ts',
+  'lib/schema/create-value-serializer.ts',
+  'lib/schema/formats/',
+  'lib/schema/registry/',
+  'node_modules/avsc/',
+  'node_modules/ajv/',
+  'node_modules/protobufjs/',
+  'node_modules/@aws-sdk/client-glue/',
 ];
 
 describe.each(MODE_NAMES)('bundles: %s', (mode: ModeName) => {
@@ -188,6 +197,21 @@ describe.each(MODE_NAMES)('bundles: %s', (mode: ModeName) => {
       }
     },
   );
+
+  it('carries lib/schema, its codecs and the Glue client in chunks, for a function configured with a schema', () => {
+    for (const asset of functionAssets(synth(mode).outdir)) {
+      const contents = contentsOf(asset);
+      for (const fragment of [
+        'lib/schema/create-value-serializer.ts',
+        'node_modules/avsc/',
+        'node_modules/ajv/',
+        'node_modules/protobufjs/',
+        'node_modules/@aws-sdk/client-glue/',
+      ]) {
+        expect(builtFrom(contents, contents.files, fragment), fragment).toBe(true);
+      }
+    }
+  });
 
   it('replaces the zstd WASM fallback with its stub', () => {
     for (const asset of functionAssets(synth(mode).outdir)) {

@@ -5,12 +5,14 @@ import type { Context } from 'aws-lambda';
 import { type EventBridgeConfig, readEventBridgeConfig } from '../../config/eventbridge-config.ts';
 import { type BridgeEvent, eventBridgeEventToMessage } from '../../mapping/eventbridge.ts';
 import { pickTraceContext, withTraceContext } from '../../mapping/trace-context.ts';
+import { SchemaRegistryError, SchemaValidationError } from '../../schema/value-serializer.ts';
 import type { Message } from '../../writer/message.ts';
 import type { RecordMetadata } from '../../writer/writer.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
 import { releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
 import { METRICS, MetricUnit } from '../observability.ts';
+import { firstFailure } from '../schema-failures.ts';
 
 export interface EventBridgeHandlerOptions extends HandlerOptions {
   /** Replaces the default mapping (detail as value, CloudEvents headers). */
@@ -27,6 +29,7 @@ export function createEventBridgeHandler(options: EventBridgeHandlerOptions = {}
     logger,
     metrics,
     warmWriter,
+    writeOptions,
   } = setUpHandler(options, 'eventbridge-bridge', readEventBridgeConfig);
   const mapEvent = options.mapEvent ?? eventBridgeEventToMessage;
 
@@ -36,15 +39,30 @@ export function createEventBridgeHandler(options: EventBridgeHandlerOptions = {}
     const message = withTraceContext(mapEvent(event, config), pickTraceContext(invocationTrace()));
     const started = performance.now();
     try {
-      const [record] = await warmWriter.write([message], context);
+      const [record] = await warmWriter.write([message], context, writeOptions);
       metrics.addMetric(METRICS.written, MetricUnit.Count, 1);
       logger.info('event written', { source: event.source, detailType: event['detail-type'], ...record });
       return record as RecordMetadata;
     } catch (error) {
       metrics.addMetric(METRICS.failed, MetricUnit.Count, 1);
-      logger.error('writing the event to Kafka failed; Lambda will retry', {
-        error: error instanceof Error ? error.message : String(error),
-      });
+      const failure = firstFailure(error);
+      if (failure instanceof SchemaValidationError) {
+        // Lambda retries it all the same (an asynchronous invocation cannot say "do not retry"),
+        // then the target's dead-letter queue keeps it for whoever fixes the sender.
+        metrics.addMetric(METRICS.schemaRejected, MetricUnit.Count, 1);
+        logger.error('the event does not match the schema; it ends in the DLQ after Lambda retries', {
+          source: event.source,
+          detailType: event['detail-type'],
+          field: failure.field,
+          error: failure.message,
+        });
+      } else if (failure instanceof SchemaRegistryError) {
+        logger.error('the schema registry is unavailable; Lambda will retry', { error: failure.message });
+      } else {
+        logger.error('writing the event to Kafka failed; Lambda will retry', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
       throw error;
     } finally {
       metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);

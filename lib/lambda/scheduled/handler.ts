@@ -4,14 +4,16 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { readScheduleConfig, type ScheduleConfig, ScheduleSourceKind } from '../../config/schedule-config.ts';
 import { pickTraceContext, type TraceContext, withTraceContext } from '../../mapping/trace-context.ts';
+import { SchemaValidationError } from '../../schema/value-serializer.ts';
 import { BrokerError, MessageTooLargeError, WriteErrors } from '../../writer/errors.ts';
 import type { Message } from '../../writer/message.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
 import { releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
 import { METRICS, MetricUnit, writerLoggerFrom } from '../observability.ts';
+import { firstFailure, isRegistryFailure } from '../schema-failures.ts';
 import type { BatchSource, SourceBatch } from './batch-source.ts';
-import { createInputSource } from './input-source.ts';
+import { createInputSource, type ValueCheck } from './input-source.ts';
 import { S3NdjsonSource, type SourceLogger } from './s3-ndjson-source.ts';
 
 /** Builds the source of one invocation from its event (the schedule's input) and the config. */
@@ -71,21 +73,28 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
     logger,
     metrics,
     warmWriter,
+    writeOptions,
   } = setUpHandler(options, 'scheduled-publisher', readScheduleConfig);
   const sourceLogger = writerLoggerFrom(logger);
-  const sourceFor: SourceFactory =
+  const givenSource: SourceFactory | undefined =
     typeof options.source === 'function'
       ? options.source
       : options.source
         ? () => options.source as BatchSource
-        : defaultSource(kafka.batchBytes, warmWriter.config.claimCheck !== undefined);
+        : undefined;
+  /** The source of an invocation: the caller's, or the one SCHEDULE_SOURCE names. */
+  const sourceFor = (context: Context): SourceFactory =>
+    givenSource ??
+    defaultSource(kafka.batchBytes, warmWriter.config.claimCheck !== undefined, (messages) =>
+      warmWriter.invalidValues(messages, context, writeOptions),
+    );
 
   async function publish(event: unknown, context: Context): Promise<ScheduledRunSummary> {
     const eventId = (event as { id?: unknown } | null)?.id;
     if (typeof eventId === 'string') logger.appendKeys({ correlation_id: eventId });
     let source: BatchSource;
     try {
-      source = sourceFor(event, config, sourceLogger);
+      source = sourceFor(context)(event, config, sourceLogger);
     } catch (error) {
       logger.error('the scheduled run cannot start; nothing was written', {
         error: error instanceof Error ? error.message : String(error),
@@ -168,7 +177,9 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
     }
     const started = performance.now();
     try {
-      await warmWriter.write(messages, context);
+      // A source's messages are one sequence: nothing after a message that failed before the
+      // Writer (schema, claim check) is written, so a rejected line stays the last one written.
+      await warmWriter.write(messages, context, { ...writeOptions, keepOrder: true });
     } catch (error) {
       const unwritable = unwritableIndex(error, messages);
       if (unwritable !== undefined && batch.reject)
@@ -177,8 +188,17 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
       metrics.addMetric(METRICS.failed, MetricUnit.Count, messages.length - delivered);
       // Saved first, so the retry starts after what Kafka already has.
       if (delivered > 0) await batch.commit(delivered);
-      logger.error('writing a batch to Kafka failed; progress up to the acknowledged messages is saved', {
-        error: error instanceof Error ? error.message : String(error),
+      const failure = firstFailure(error);
+      const invalid = failure instanceof SchemaValidationError;
+      if (invalid) metrics.addMetric(METRICS.schemaRejected, MetricUnit.Count, 1);
+      const what = invalid
+        ? 'a message does not match the schema and its source cannot reject it'
+        : isRegistryFailure(failure)
+          ? 'the schema registry is unavailable'
+          : 'writing a batch to Kafka failed';
+      logger.error(`${what}; progress up to the acknowledged messages is saved`, {
+        error: errorText(invalid || isRegistryFailure(failure) ? failure : error),
+        ...(invalid ? { field: failure.field } : {}),
         batch: messages.length,
         acknowledged: delivered,
       });
@@ -199,14 +219,26 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
     context: Context,
   ): Promise<number> {
     const delivered = Math.min(deliveredPrefix(error), index);
-    if (index > delivered) await warmWriter.write(messages.slice(delivered, index), context);
+    if (index > delivered)
+      await warmWriter.write(messages.slice(delivered, index), context, { ...writeOptions, keepOrder: true });
     if (index > 0) await batch.commit(index);
-    await batch.reject?.(index, error);
+    const failure = firstFailure(error);
+    const rejected = failure instanceof SchemaValidationError ? failure : error;
+    await batch.reject?.(index, rejected);
     metrics.addMetric(METRICS.failed, MetricUnit.Count, 1);
-    logger.error('a message Kafka cannot take was handed back to its source', {
-      error: error.message,
-      index,
-    });
+    if (rejected instanceof SchemaValidationError) {
+      metrics.addMetric(METRICS.schemaRejected, MetricUnit.Count, 1);
+      logger.error('a message that does not match the schema was handed back to its source', {
+        error: rejected.message,
+        field: rejected.field,
+        index,
+      });
+    } else {
+      logger.error('a message Kafka cannot take was handed back to its source', {
+        error: rejected.message,
+        index,
+      });
+    }
     return index;
   }
 
@@ -217,13 +249,14 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
 }
 
 /** The source SCHEDULE_SOURCE names. */
-function defaultSource(batchBytes: number, claimCheck: boolean): SourceFactory {
+function defaultSource(batchBytes: number, claimCheck: boolean, checkValues: ValueCheck): SourceFactory {
   return (event, config, logger) => {
     if (config.source.kind === ScheduleSourceKind.Input) {
       return createInputSource(event, {
         topic: config.topic,
         keyPointer: config.keyPointer,
         batchSize: config.batchSize,
+        checkValues,
       });
     }
     return new S3NdjsonSource({
@@ -253,7 +286,14 @@ function deliveredPrefix(error: unknown): number {
   return firstFailed < 0 ? error.errors.length : firstFailed;
 }
 
-/** The index of a message no retry can write (too large), if that is why the write failed. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The index of a message no retry can write (too large, or its value does not match the schema),
+ * if that is why the write failed.
+ */
 function unwritableIndex(error: unknown, messages: readonly Message[]): number | undefined {
   if (error instanceof MessageTooLargeError) {
     const index = messages.indexOf(error.tooLarge);
@@ -268,6 +308,8 @@ function unwritableIndex(error: unknown, messages: readonly Message[]): number |
     ) {
       return index;
     }
+    // No retry makes a value fit its schema: the line goes back to its source like a bad one.
+    if (first instanceof SchemaValidationError) return index;
   }
   return undefined;
 }

@@ -1,4 +1,6 @@
+import type { SchemaValidationError } from '../../schema/value-serializer.ts';
 import type { HeaderValue, Message } from '../../writer/message.ts';
+import { fieldText } from '../schema-failures.ts';
 import type { BatchSource, SourceBatch } from './batch-source.ts';
 import { InvalidScheduleInputError } from './errors.ts';
 import { keyAt, keyAtSource } from './message-key.ts';
@@ -21,7 +23,18 @@ export interface InputSourceOptions {
   keyPointer?: { pointer: string; tokens: readonly string[] } | undefined;
   /** Messages per Writer call. */
   batchSize: number;
+  /**
+   * Finds the messages whose values the function's schema refuses, writing nothing, before the
+   * first batch (so an invalid input is rejected whole, like a malformed one); rejects when it
+   * cannot tell (the registry is down: the run fails and is retried). @default no check
+   */
+  checkValues?: ValueCheck | undefined;
 }
+
+/** The messages whose values a schema refuses (index into the list, and why); [] for none. */
+export type ValueCheck = (
+  messages: readonly Message[],
+) => Promise<ReadonlyArray<{ index: number; error: SchemaValidationError }>>;
 
 const MESSAGE_FIELDS = new Set(['topic', 'key', 'value', 'headers']);
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -30,7 +43,8 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
  * The messages carried in a schedule's input: an EventBridge Scheduler schedule's `Input` (or a
  * rule target's constant input) of the form `{"messages": [{"topic"?, "key"?, "value", "headers"?}]}`;
  * an EventBridge event with the same object as its `detail` works too. Everything is validated
- * before anything is written and every problem is reported in one InvalidScheduleInputError.
+ * before anything is written (the values against the function's schema too, with `checkValues`)
+ * and every problem is reported in one InvalidScheduleInputError.
  *
  * Not resumable: the input is the same on every delivery, so there is nowhere to keep progress.
  * A failed write throws and Lambda's asynchronous retries deliver the same input again, which
@@ -42,6 +56,15 @@ export function createInputSource(event: unknown, options: InputSourceOptions): 
   return {
     resumable: false,
     async *batches(): AsyncGenerator<SourceBatch> {
+      const invalid = (await options.checkValues?.(messages)) ?? [];
+      if (invalid.length > 0) {
+        throw new InvalidScheduleInputError(
+          invalid.map(
+            ({ index, error }) =>
+              `messages[${index}].value does not match the schema ${fieldText(error.field)}: ${error.message}`,
+          ),
+        );
+      }
       for (let start = 0; start < messages.length; start += options.batchSize) {
         yield { messages: messages.slice(start, start + options.batchSize), commit: async () => {} };
       }

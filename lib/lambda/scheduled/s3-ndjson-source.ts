@@ -1,7 +1,9 @@
 import { defaultLeaseKey } from '../../config/schedule-config.ts';
+import { SchemaValidationError } from '../../schema/value-serializer.ts';
 import type { WriterLogger } from '../../writer/connection-options.ts';
 import type { Message } from '../../writer/message.ts';
 import { type ListedObject, type S3Api, sdkS3Api } from '../s3-api.ts';
+import { fieldText } from '../schema-failures.ts';
 import type { BatchRun, BatchSource, SourceBatch, SourceReport } from './batch-source.ts';
 import { ConcurrentRunError, ObjectChangedError, S3SourceError } from './errors.ts';
 import { keyAtSource } from './message-key.ts';
@@ -333,7 +335,9 @@ export class S3NdjsonSource implements BatchSource {
         await this.markFailed(
           run,
           line.before,
-          `line ${line.number} cannot be written to Kafka: ${error.message}`,
+          error instanceof SchemaValidationError
+            ? `line ${line.number} does not match the schema ${fieldText(error.field)}: ${error.message}`
+            : `line ${line.number} cannot be written to Kafka: ${error.message}`,
         );
       },
     };

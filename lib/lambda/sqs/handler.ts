@@ -5,12 +5,14 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { readSqsConfig, type SqsConfig } from '../../config/sqs-config.ts';
 import { isFifoRecord, sqsRecordToMessage } from '../../mapping/sqs.ts';
 import { pickTraceContext, withTraceContext } from '../../mapping/trace-context.ts';
+import type { SchemaValidationError } from '../../schema/value-serializer.ts';
 import { MessageTooLargeError, WriteErrors } from '../../writer/errors.ts';
 import type { Message } from '../../writer/message.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
 import { releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
 import { METRICS, MetricUnit } from '../observability.ts';
+import { failureKinds } from '../schema-failures.ts';
 import { resolveExtendedPayloads } from './extended-payloads.ts';
 import { batchItemFailures } from './partial-batch.ts';
 
@@ -28,7 +30,13 @@ export interface SqsHandlerOptions extends HandlerOptions {
  * export const handler = createSqsHandler();
  */
 export function createSqsHandler(options: SqsHandlerOptions = {}) {
-  const { trigger: config, logger, metrics, warmWriter } = setUpHandler(options, 'sqs-bridge', readSqsConfig);
+  const {
+    trigger: config,
+    logger,
+    metrics,
+    warmWriter,
+    writeOptions,
+  } = setUpHandler(options, 'sqs-bridge', readSqsConfig);
   const mapRecord = options.mapRecord ?? sqsRecordToMessage;
 
   async function bridge(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
@@ -82,6 +90,45 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
       }
     });
 
+    let schemaRejected = 0;
+    /**
+     * One log line per kind of failure: records the schema refused (the sender's mistake: they
+     * go back alone, and after maxReceiveCount to the DLQ), a registry that could not answer,
+     * and everything else (Kafka, S3).
+     */
+    const logWriteFailure = (
+      error: unknown,
+      calls: number,
+      recordAt: (i: number) => SQSRecord | undefined,
+    ) => {
+      const kinds = failureKinds(error, calls);
+      schemaRejected += kinds.invalid.length;
+      const first = kinds.invalid[0];
+      if (first !== undefined) {
+        const invalid = (error as WriteErrors).errors[first] as SchemaValidationError;
+        logger.warn('records do not match the schema; handed back alone, they end in the DLQ', {
+          invalidRecords: kinds.invalid.length,
+          firstMessageId: recordAt(first)?.messageId,
+          field: invalid.field,
+          error: invalid.message,
+        });
+      }
+      if (kinds.registry.length > 0) {
+        logger.error('the schema registry is unavailable; records handed back for a retry', {
+          failedRecords: kinds.registry.length,
+          firstMessageId: recordAt(kinds.registry[0] as number)?.messageId,
+          error: errorText(error instanceof WriteErrors ? error.errors[kinds.registry[0] as number] : error),
+        });
+      }
+      if (kinds.other.length > 0) {
+        logger.error('writing to Kafka failed', {
+          error: errorText(error),
+          failedRecords: kinds.other.length,
+          firstMessageId: recordAt(kinds.other[0] as number)?.messageId,
+        });
+      }
+    };
+
     const started = performance.now();
     // Positions in `messages` still to write; a record too large for one request is taken out.
     let pending = messages.map((_, position) => position);
@@ -89,7 +136,7 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
     while (pending.length > 0) {
       const batch = pending.map((position) => messages[position] as Message);
       try {
-        await warmWriter.write(batch, context, { stopPartitionOnFailure: fifo });
+        await warmWriter.write(batch, context, { ...writeOptions, stopPartitionOnFailure: fifo });
         break;
       } catch (error) {
         const at = error instanceof MessageTooLargeError ? batch.indexOf(error.tooLarge) : -1;
@@ -119,15 +166,12 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
         } else {
           for (const position of pending) failed.add(indexOf[position] as number);
         }
-        logger.error('writing to Kafka failed', {
-          error: error instanceof Error ? error.message : String(error),
-          failedRecords: failed.size,
-          firstMessageId: records[[...failed][0] ?? 0]?.messageId,
-        });
+        logWriteFailure(error, pending.length, (i) => records[indexOf[pending[i] as number] as number]);
         break;
       }
     }
     metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);
+    if (schemaRejected > 0) metrics.addMetric(METRICS.schemaRejected, MetricUnit.Count, schemaRejected);
 
     const batchFailures = batchItemFailures(records, failed);
     metrics.addMetric(METRICS.written, MetricUnit.Count, records.length - batchFailures.length);
@@ -139,6 +183,10 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(releaseMemoryAfterLargeInvocations());
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The message group of a FIFO record; undefined on a standard queue. */

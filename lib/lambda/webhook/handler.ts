@@ -20,7 +20,7 @@ import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
 import { releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
 import { METRICS, MetricUnit, type Observability } from '../observability.ts';
-import type { WarmWriter } from '../warm-writer.ts';
+import type { WarmWriteOptions, WarmWriter } from '../warm-writer.ts';
 import { type IdempotentOutcome, WebhookIdempotency } from './idempotency.ts';
 import { classifyError, problemResponse, recordsResponse, type WebhookResult } from './problem.ts';
 import { verifySignature } from './signatures.ts';
@@ -61,7 +61,12 @@ export type WebhookHandler = MiddyfiedHandler<ApiGatewayEvent, WebhookResult, Er
  * export const handler = createWebhookHandler();
  */
 export function createWebhookHandler(options: WebhookHandlerOptions = {}): WebhookHandler {
-  const { trigger: config, observability, warmWriter } = setUpHandler(options, 'webhook', readWebhookConfig);
+  const {
+    trigger: config,
+    observability,
+    warmWriter,
+    writeOptions,
+  } = setUpHandler(options, 'webhook', readWebhookConfig);
   const { logger, metrics } = observability;
   const secret = new WebhookSecret({
     source: config.secret,
@@ -77,7 +82,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions = {}): Webho
       ...config.idempotency,
       ...(options.idempotencyClient ? { client: options.idempotencyClient } : {}),
     });
-  const handle = webhookCore(config, warmWriter, observability, secret, idempotency);
+  const handle = webhookCore(config, warmWriter, writeOptions, observability, secret, idempotency);
   return middy<ApiGatewayEvent, WebhookResult, Error, Context>(handle, {
     // Should the invocation run out of time anyway, the sender still gets a 503 it can retry on.
     timeoutEarlyResponse: () =>
@@ -91,6 +96,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions = {}): Webho
 function webhookCore(
   config: WebhookConfig,
   warmWriter: WarmWriter,
+  writeOptions: WarmWriteOptions,
   { logger, metrics }: Observability,
   secret: WebhookSecret,
   idempotency: WebhookIdempotency | undefined,
@@ -120,7 +126,7 @@ function webhookCore(
   ): Promise<IdempotentOutcome> {
     const write = async () => {
       const started = performance.now();
-      const records = await warmWriter.write([message], context);
+      const records = await warmWriter.write([message], context, writeOptions);
       metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);
       metrics.addMetric(METRICS.written, MetricUnit.Count, records.length);
       return records;
@@ -167,8 +173,8 @@ function webhookCore(
       if (replayed) metrics.addMetric(METRICS.replayed, MetricUnit.Count, 1);
       return recordsResponse(records, replayed);
     } catch (error) {
-      const { problem, detail } = classifyError(error);
-      const response = problemResponse(problem, detail, requestId);
+      const { problem, detail, errors } = classifyError(error);
+      const response = problemResponse(problem, detail, requestId, errors);
       const fields = {
         status: response.statusCode,
         problem,
@@ -182,6 +188,7 @@ function webhookCore(
         // logMetrics publishes at the end of the invocation) applies to this count alone.
         metrics.addDimension('status', String(response.statusCode));
         metrics.addMetric(METRICS.rejected, MetricUnit.Count, 1);
+        if (problem === 'invalid-value') metrics.addMetric(METRICS.schemaRejected, MetricUnit.Count, 1);
       } else {
         // Writer and secret errors name no secret values, so the error itself is safe to log.
         logger.error('webhook failed', { ...fields, error });

@@ -10,6 +10,7 @@
  */
 import { ConfigError } from '../../config/errors.ts';
 import { REJECTION_STATUS, type WebhookRejection, WebhookRequestError } from '../../mapping/webhook.ts';
+import { SchemaRegistryError, SchemaValidationError } from '../../schema/value-serializer.ts';
 import {
   AuthenticationError,
   BrokerError,
@@ -21,13 +22,16 @@ import {
 } from '../../writer/errors.ts';
 import type { RecordMetadata } from '../../writer/writer.ts';
 import { ClaimCheckError } from '../claim-check.ts';
+import { fieldText } from '../schema-failures.ts';
 import { IdempotencyStoreError } from './idempotency.ts';
 import { WebhookSecretError } from './signatures.ts';
 
 /** Problems the webhook answers with. */
 export type WebhookProblem =
   | WebhookRejection
+  | 'invalid-value'
   | 'broker-unavailable'
+  | 'schema-registry-unavailable'
   | 'payload-storage-unavailable'
   | 'idempotency-store-unavailable'
   | 'internal-error';
@@ -53,7 +57,9 @@ export const PROBLEM_TYPES: Readonly<Record<WebhookProblem, ProblemType>> = {
   'invalid-signature': problem('invalid-signature', 'Invalid signature'),
   'request-in-progress': problem('request-in-progress', 'Request in progress'),
   'idempotency-key-reused': problem('idempotency-key-reused', 'Idempotency key reused'),
+  'invalid-value': problem('invalid-value', 'Body does not match the schema', 400),
   'broker-unavailable': problem('broker-unavailable', 'Kafka unavailable', 503),
+  'schema-registry-unavailable': problem('schema-registry-unavailable', 'Schema registry unavailable', 503),
   'payload-storage-unavailable': problem('payload-storage-unavailable', 'Payload storage unavailable', 503),
   'idempotency-store-unavailable': problem(
     'idempotency-store-unavailable',
@@ -83,6 +89,15 @@ export interface ProblemDetails {
   status: number;
   detail: string;
   requestId?: string;
+  /** RFC 9457's extension for what was wrong where: `pointer` is a JSON pointer into the body. */
+  errors?: ProblemError[];
+}
+
+/** One entry of a problem's `errors` (RFC 9457 §3, its example's shape). */
+export interface ProblemError {
+  detail: string;
+  /** A JSON pointer into the request body, in URI fragment form (`#/total`). */
+  pointer: string;
 }
 
 /** What an error means to the webhook's client. */
@@ -90,6 +105,8 @@ export interface Classified {
   problem: WebhookProblem;
   /** Safe to send the client. */
   detail: string;
+  /** Where in the body the problem is (invalid-value). */
+  errors?: ProblemError[];
 }
 
 /**
@@ -112,9 +129,21 @@ export function recordsResponse(records: readonly RecordMetadata[], replayed = f
 }
 
 /** A problem+json answer. */
-export function problemResponse(problem: WebhookProblem, detail: string, requestId?: string): WebhookResult {
+export function problemResponse(
+  problem: WebhookProblem,
+  detail: string,
+  requestId?: string,
+  errors?: ProblemError[],
+): WebhookResult {
   const { type, title, status } = PROBLEM_TYPES[problem];
-  const body: ProblemDetails = { type, title, status, detail, ...(requestId ? { requestId } : {}) };
+  const body: ProblemDetails = {
+    type,
+    title,
+    status,
+    detail,
+    ...(requestId ? { requestId } : {}),
+    ...(errors ? { errors } : {}),
+  };
   const headers: Record<string, string> = {
     'content-type': 'application/problem+json',
     'cache-control': 'no-store',
@@ -139,6 +168,21 @@ export function classifyError(error: unknown): Classified {
   }
   if (error instanceof BrokerError && ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'].includes(error.code)) {
     return { problem: 'payload-too-large', detail: 'the message is larger than the topic accepts' };
+  }
+  // The sender's mistake: the body is valid JSON (or not) but does not fit the topic's schema.
+  if (error instanceof SchemaValidationError) {
+    const detail = `the body does not match the schema of the topic ${fieldText(error.field)}: ${error.message}`;
+    return {
+      problem: 'invalid-value',
+      detail,
+      errors: [{ detail: error.message, pointer: `#${encodePointerFragment(error.field)}` }],
+    };
+  }
+  if (error instanceof SchemaRegistryError) {
+    return {
+      problem: 'schema-registry-unavailable',
+      detail: "the topic's schema could not be fetched; nothing was written, retry later",
+    };
   }
   // The body is over the claim-check threshold and S3 did not take it: nothing was written.
   if (error instanceof ClaimCheckError) {
@@ -172,6 +216,13 @@ export function classifyError(error: unknown): Classified {
     };
   }
   return internal();
+}
+
+/** A JSON pointer as a URI fragment (RFC 6901 §6): characters outside the fragment set %-encoded. */
+function encodePointerFragment(pointer: string): string {
+  return pointer.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu, (c) =>
+    [...Buffer.from(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
 }
 
 function internal(): Classified {

@@ -8,7 +8,13 @@ import type { Observability } from '../../../lib/lambda/observability.ts';
 import type { BatchSource, SourceBatch } from '../../../lib/lambda/scheduled/batch-source.ts';
 import { InvalidScheduleInputError } from '../../../lib/lambda/scheduled/errors.ts';
 import { createScheduledHandler } from '../../../lib/lambda/scheduled/handler.ts';
-import { type InvocationContext, WarmWriter } from '../../../lib/lambda/warm-writer.ts';
+import { HeldBackError } from '../../../lib/lambda/staged-write.ts';
+import {
+  type InvocationContext,
+  type WarmWriteOptions,
+  WarmWriter,
+} from '../../../lib/lambda/warm-writer.ts';
+import { SchemaRegistryError, SchemaValidationError } from '../../../lib/schema/value-serializer.ts';
 import { BrokerError, MessageTooLargeError, WriteErrors } from '../../../lib/writer/errors.ts';
 import type { Message } from '../../../lib/writer/message.ts';
 import type { RecordMetadata } from '../../../lib/writer/writer.ts';
@@ -19,13 +25,23 @@ const ENV = { KAFKA_BROKERS: '127.0.0.1:9', KAFKA_TOPIC: 'scheduled', KAFKA_DEAD
 class ScriptedWarmWriter extends WarmWriter {
   readonly calls: Message[][] = [];
 
-  constructor(private readonly script: (messages: readonly Message[], call: number) => Promise<void> | void) {
+  constructor(
+    private readonly script: (
+      messages: readonly Message[],
+      call: number,
+      options: WarmWriteOptions,
+    ) => Promise<void> | void,
+  ) {
     super({ config: readKafkaConfig(ENV).config });
   }
 
-  override async write(messages: readonly Message[], _context: InvocationContext): Promise<RecordMetadata[]> {
+  override async write(
+    messages: readonly Message[],
+    _context: InvocationContext,
+    options: WarmWriteOptions = {},
+  ): Promise<RecordMetadata[]> {
     this.calls.push([...messages]);
-    await this.script(messages, this.calls.length);
+    await this.script(messages, this.calls.length, options);
     return messages.map(
       (_, i) => ({ topic: 'scheduled', partition: 0, offset: String(i) }) as RecordMetadata,
     );
@@ -210,6 +226,54 @@ describe('createScheduledHandler', () => {
     ]);
     expect(source.events).toEqual(['commit m1+2', 'reject m3', 'commit m5+4']);
     expect(summary.published).toBe(6);
+  });
+
+  it('hands a message whose value fails the schema back to the source, writing nothing after it', async () => {
+    const source = countingSource({ batches: 2, size: 4 });
+    const options: WarmWriteOptions[] = [];
+    const warmWriter = new ScriptedWarmWriter((_messages, call, writeOptions) => {
+      options.push(writeOptions);
+      if (call === 1) {
+        // As the encoding stage answers with keepOrder: m3 invalid, m4 held back behind it.
+        const invalid = new SchemaValidationError('must be a string', '/id');
+        throw new WriteErrors(
+          [undefined, undefined, invalid, new HeldBackError('held back', invalid)],
+          [
+            { topic: 'scheduled', partition: 0, offset: '0' },
+            { topic: 'scheduled', partition: 0, offset: '1' },
+          ],
+        );
+      }
+    });
+    const handler = createScheduledHandler({ env: ENV, warmWriter, observability: quiet(), source });
+
+    const summary = await handler({}, context(10_000));
+
+    // m1 and m2 were acknowledged in the first call: committed, not written again.
+    expect(warmWriter.calls.map((c) => c.map((m) => m.value))).toEqual([
+      ['m1', 'm2', 'm3', 'm4'],
+      ['m5', 'm6', 'm7', 'm8'],
+    ]);
+    expect(source.events).toEqual(['commit m1+2', 'reject m3', 'commit m5+4']);
+    expect(summary.published).toBe(6);
+    expect(options.every((o) => o.keepOrder === true)).toBe(true);
+  });
+
+  it('saves what was acknowledged and throws when the schema registry is unavailable', async () => {
+    const source = countingSource({ batches: 2, size: 3 });
+    const down = new SchemaRegistryError('registry unavailable');
+    const failure = new WriteErrors(
+      [undefined, down, new HeldBackError('held back', down)],
+      [{ topic: 'scheduled', partition: 0, offset: '0' }],
+    );
+    const warmWriter = new ScriptedWarmWriter(() => {
+      throw failure;
+    });
+    const handler = createScheduledHandler({ env: ENV, warmWriter, observability: quiet(), source });
+
+    await expect(handler({}, context(10_000))).rejects.toBe(failure);
+    // Not rejected: the next run resumes at m2.
+    expect(source.events).toEqual(['commit m1+1']);
   });
 
   it('rejects a malformed schedule input before writing anything', async () => {

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InvalidScheduleInputError } from '../../../lib/lambda/scheduled/errors.ts';
 import { createInputSource, parseScheduleInput } from '../../../lib/lambda/scheduled/input-source.ts';
+import { findInvalidValues } from '../../../lib/lambda/schema-encoding.ts';
+import { SchemaRegistryError } from '../../../lib/schema/value-serializer.ts';
+import { TestSerializer } from '../../support/test-serializer.ts';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`../../fixtures/scheduled/${name}.json`, import.meta.url), 'utf8'));
@@ -154,6 +157,38 @@ describe('createInputSource', () => {
     }
     expect(source.resumable).toBe(false);
     expect(sizes).toEqual([2, 2, 1]);
+  });
+
+  it("rejects the whole input, before the first batch, when any value fails the function's schema", async () => {
+    const messages = [{ value: { id: 'a' } }, { value: { id: 2 } }, { value: 'not json' }, { value: null }];
+    const serializer = new TestSerializer();
+    const source = createInputSource(
+      { messages },
+      { topic: 't', batchSize: 1, checkValues: (m) => findInvalidValues(m, serializer) },
+    );
+    const batches: unknown[] = [];
+    const error = await (async () => {
+      for await (const batch of source.batches(new AbortController().signal)) batches.push(batch);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidScheduleInputError);
+    expect((error as InvalidScheduleInputError).problems).toEqual([
+      'messages[1].value does not match the schema at /id: must be a string',
+      'messages[2].value does not match the schema as a whole: the value is not JSON',
+    ]);
+    expect(batches).toEqual([]);
+  });
+
+  it('fails retriably, before the first batch, when the schema cannot be fetched to check the values', async () => {
+    const serializer = new TestSerializer();
+    serializer.unavailable.add('t');
+    const source = createInputSource(
+      { messages: [{ value: { id: 'a' } }] },
+      { topic: 't', batchSize: 1, checkValues: (m) => findInvalidValues(m, serializer) },
+    );
+    const iterator = source.batches(new AbortController().signal)[Symbol.asyncIterator]();
+    const error = await iterator.next().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SchemaRegistryError);
+    expect((error as SchemaRegistryError).retriable).toBe(true);
   });
 
   it('validates when it is created, before anything could be written', () => {

@@ -13,6 +13,7 @@ import {
 } from '../../../lib/lambda/webhook/problem.ts';
 import { WebhookSecretError } from '../../../lib/lambda/webhook/signatures.ts';
 import { WebhookRequestError } from '../../../lib/mapping/webhook.ts';
+import { SchemaRegistryError, SchemaValidationError } from '../../../lib/schema/value-serializer.ts';
 import {
   AuthenticationError,
   BrokerError,
@@ -58,6 +59,12 @@ describe('classifyError', () => {
     ['a flush that ran out of time', 503, new FlushTimeoutError(1)],
     ['a closing Writer', 503, new WriterClosedError()],
     ['a claim-check value S3 did not store', 503, new WriteErrors([new ClaimCheckError('S3 down')])],
+    [
+      'a body that does not match the schema',
+      400,
+      new WriteErrors([new SchemaValidationError('bad', '/id')]),
+    ],
+    ['a schema registry that cannot answer', 503, new WriteErrors([new SchemaRegistryError('down')])],
     ['Secrets Manager throttling', 503, new SecretError('cannot read secret x: ThrottlingException', true)],
     ['a missing secret', 500, new SecretError('cannot read secret x: ResourceNotFoundException', false)],
     ['a topic missing from the cluster', 500, new UnknownTopicError('orders')],
@@ -89,6 +96,34 @@ describe('classifyError', () => {
     expect(problem).toBe('payload-storage-unavailable');
     expect(detail).toContain('nothing was written');
     expect(detail).not.toContain('ECONNREFUSED');
+  });
+
+  it('names the field a body fails its schema at, as a JSON pointer into the body', () => {
+    const { problem, detail, errors } = classifyError(
+      new WriteErrors([new SchemaValidationError('must be >= 0', '/items/0/qty ü')]),
+    );
+    expect(problem).toBe('invalid-value');
+    expect(detail).toBe('the body does not match the schema of the topic at /items/0/qty ü: must be >= 0');
+    // RFC 9457's own example shape; the pointer as a URI fragment (RFC 6901 §6).
+    expect(errors).toEqual([{ detail: 'must be >= 0', pointer: '#/items/0/qty%20%C3%BC' }]);
+    const response = problemResponse(problem, detail, 'req-1', errors);
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).errors).toEqual(errors);
+  });
+
+  it('says a body that fails as a whole does so, pointing at the whole document', () => {
+    const { detail, errors } = classifyError(new SchemaValidationError('the value is not JSON', ''));
+    expect(detail).toBe('the body does not match the schema of the topic as a whole: the value is not JSON');
+    expect(errors).toEqual([{ detail: 'the value is not JSON', pointer: '#' }]);
+  });
+
+  it('says an unavailable registry wrote nothing, without its details', () => {
+    const { problem, detail } = classifyError(
+      new SchemaRegistryError('GET http://10.0.0.7:8081/subjects/orders-value: ECONNREFUSED'),
+    );
+    expect(problem).toBe('schema-registry-unavailable');
+    expect(detail).toContain('nothing was written');
+    expect(detail).not.toContain('10.0.0.7');
   });
 
   it('never passes internal error text to the client', () => {
