@@ -87,6 +87,7 @@ export class Writer {
         ssl: this.config.ssl,
         sasl: this.config.sasl,
         idempotent: this.config.idempotent,
+        maxInFlightPerPartition: this.config.maxInFlightPerPartition,
         connectTimeoutMs: this.config.connectTimeoutMs,
         // The client-side wait outlasts the broker-side ack timeout so the broker's answer wins.
         requestTimeoutMs: this.config.writeTimeoutMs + 5_000,
