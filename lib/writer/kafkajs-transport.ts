@@ -12,6 +12,7 @@ import type { SaslOptions, TlsOptions, WriterLogger } from './connection-options
 import { metadataError, produceAnswerError, toTransportError } from './kafkajs-errors.ts';
 import { closeNow, fetchMetadata, initProducerId, sendProduce } from './kafkajs-requests.ts';
 import { MetadataTable } from './metadata/metadata-table.ts';
+import type { WriterConfig } from './options.ts';
 import { produceErrorRule } from './producer/produce-errors.ts';
 import { ProducerState, partitionKey, type SequenceLease } from './producer/producer-state.ts';
 import {
@@ -40,6 +41,27 @@ export interface KafkaJsTransportConfig {
   logger: WriterLogger | undefined;
   /** Told each time connections are (re)opened: the Writer's `dials` stat. */
   onConnect?: () => void;
+}
+
+/**
+ * The transport's settings from a Writer's resolved config, in one place for the Writer and for
+ * tests that put a recorder in front of the real transport. The client-side request timeout
+ * outlasts the broker-side ack timeout so the broker's answer wins.
+ */
+export function transportConfigFrom(config: WriterConfig, onConnect?: () => void): KafkaJsTransportConfig {
+  return {
+    brokers: config.brokers,
+    clientId: config.clientId,
+    ssl: config.ssl,
+    sasl: config.sasl,
+    idempotent: config.idempotent,
+    maxInFlightPerPartition: config.maxInFlightPerPartition,
+    connectTimeoutMs: config.connectTimeoutMs,
+    requestTimeoutMs: config.writeTimeoutMs + 5_000,
+    metadataMaxAgeMs: config.metadataMaxAgeMs,
+    logger: config.logger,
+    ...(onConnect ? { onConnect } : {}),
+  };
 }
 
 /** One attempt of a partition batch, from produce() until its answer. */

@@ -9,7 +9,7 @@ import {
   WriterError,
 } from './errors.ts';
 import type { WriteObserver } from './instrumentation.ts';
-import { KafkaJsTransport } from './kafkajs-transport.ts';
+import { KafkaJsTransport, transportConfigFrom } from './kafkajs-transport.ts';
 import type { Message, ResolvedMessage } from './message.ts';
 import { type ObservedWriter, reportReturn, reportSettled, startObserving } from './observe-writes.ts';
 import { resolveWriterConfig, type WriterConfig, type WriterOptions } from './options.ts';
@@ -81,22 +81,11 @@ export class Writer {
     };
     this.transport =
       options.transport ??
-      new KafkaJsTransport({
-        brokers: this.config.brokers,
-        clientId: this.config.clientId,
-        ssl: this.config.ssl,
-        sasl: this.config.sasl,
-        idempotent: this.config.idempotent,
-        maxInFlightPerPartition: this.config.maxInFlightPerPartition,
-        connectTimeoutMs: this.config.connectTimeoutMs,
-        // The client-side wait outlasts the broker-side ack timeout so the broker's answer wins.
-        requestTimeoutMs: this.config.writeTimeoutMs + 5_000,
-        metadataMaxAgeMs: this.config.metadataMaxAgeMs,
-        logger: this.config.logger,
-        onConnect: () => {
+      new KafkaJsTransport(
+        transportConfigFrom(this.config, () => {
           this.collector.dials++;
-        },
-      });
+        }),
+      );
     if (this.config.async) {
       this.buffer = new AsyncBuffer(this.config, async (topic, partition, entries) => {
         const outcomes = await this.produceBatch(topic, partition, entries, this.closeController.signal);
