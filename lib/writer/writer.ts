@@ -187,12 +187,9 @@ export class Writer {
     }
     const closed = new WriterClosedError();
     this.closeController.abort(closed);
+    // Settled like any failed batch: completion, stats().errors and the observers, once each.
     this.buffer?.abandonWaiting(closed, (entries, error, partition) => {
-      this.complete(entries, error);
-      if (this.observed) {
-        const topic = (entries[0] as BufferedEntry).resolved.topic;
-        reportSettled(entries, topic, partition, undefined, error, this.config.logger);
-      }
+      this.settle(entries, (entries[0] as BufferedEntry).resolved.topic, partition, undefined, error);
     });
     await Promise.allSettled([...this.calls.keys()]);
     await this.transport.disconnect();
