@@ -42,7 +42,12 @@ export { createInputSource } from './scheduled/input-source.ts';
 export { S3NdjsonSource, type S3NdjsonSourceOptions } from './scheduled/s3-ndjson-source.ts';
 export { createSqsHandler, type SqsHandlerOptions } from './sqs/handler.ts';
 export { batchItemFailures } from './sqs/partial-batch.ts';
-export { type InvocationContext, WarmWriter, type WarmWriterOptions } from './warm-writer.ts';
+export {
+  type InvocationContext,
+  WarmWriter,
+  type WarmWriterOptions,
+  writerOptionsFrom,
+} from './warm-writer.ts';
 export { createWebhookHandler, type WebhookHandlerOptions } from './webhook/handler.ts';
 export { IdempotencyStoreError } from './webhook/idempotency.ts';
 export { verifySignature } from './webhook/signatures.ts';
