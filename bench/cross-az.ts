@@ -157,6 +157,18 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
             async: true,
           }),
       ],
+      [
+        'writer-async-1',
+        (topic) =>
+          writerContender(on(topic), {
+            id: 'writer-async-1',
+            name: 'Writer async + flush, 1 request per partition',
+            note: 'maxInFlightPerPartition 1: the Writer before pipelining',
+            batchSize: 1000,
+            async: true,
+            options: { maxInFlightPerPartition: 1 },
+          }),
+      ],
       ['java', (topic) => javaProducer({ brokers, topic, messages, valueBytes, props: JAVA_PROPS })],
       ['librdkafka', (topic) => librdkafka({ brokers, topic, probeTopic: probe, messages, valueBytes })],
       ['confluent-streamed', (topic) => confluentContender(on(topic), 'streamed')],
@@ -225,8 +237,9 @@ export function crossAzGoals(sync: readonly ThroughputRow[], streamed: readonly 
         met: (writer.undelivered ?? 0) === 0,
       });
     }
+    // Peers only: another Writer row (the one-request-per-partition variant) is not a goal.
     for (const peer of rows) {
-      if (peer.id === writerId) continue;
+      if (peer.id === writerId || peer.kind === 'writer') continue;
       if (!writer) {
         goals.push({ goal: `${writerId} ahead of ${peer.id}`, measured: 'not run', met: null });
         continue;

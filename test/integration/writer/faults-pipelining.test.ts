@@ -73,9 +73,10 @@ async function streamingWriter(kafka: ProxiedKafkaCluster, topic: string, prefix
   };
   const transport = new InFlightCounter(transportConfigFrom(resolveWriterConfig(options)));
   const writer = new Writer({ ...options, transport });
-  onTestFinished(() => writer.close({ timeoutMs: 30_000 }).catch(() => undefined));
   let running = true;
   let sent = 0;
+  // A call every 5 ms: about five batches of each partition out at once, and a topic kcat
+  // reads back in seconds.
   const loop = (async () => {
     for (let n = 0; running; n += 20) {
       const call = PARTITIONS.flatMap((p) =>
@@ -83,8 +84,14 @@ async function streamingWriter(kafka: ProxiedKafkaCluster, topic: string, prefix
       );
       await writer.writeMessages(call);
       sent += call.length;
+      await sleep(5);
     }
   })();
+  onTestFinished(async () => {
+    running = false;
+    await loop.catch(() => undefined);
+    await writer.close({ timeoutMs: 30_000 }).catch(() => undefined);
+  });
   return {
     verdicts,
     transport,
@@ -141,7 +148,9 @@ async function expectDeliveredInOrder(kafka: ProxiedKafkaCluster, topic: string,
 }
 
 describe('Writer pipelining through Toxiproxy', () => {
-  it('loses, duplicates and reorders nothing when a leader drops its connections with five requests out', async () => {
+  it('loses, duplicates and reorders nothing when a leader drops its connections with five requests out', {
+    timeout: 180_000,
+  }, async () => {
     const kafka = cluster();
     const topic = await createTopic(kafka.brokers, { partitions: 3, replicationFactor: 3 });
     await addLatency(kafka);
@@ -162,7 +171,9 @@ describe('Writer pipelining through Toxiproxy', () => {
     await expectDeliveredInOrder(kafka, topic, verdicts);
   });
 
-  it('loses, duplicates and reorders nothing when leadership moves with five requests out', async () => {
+  it('loses, duplicates and reorders nothing when leadership moves with five requests out', {
+    timeout: 180_000,
+  }, async () => {
     const kafka = cluster();
     const topic = await createTopic(kafka.brokers, { partitions: 3, replicationFactor: 3 });
     await addLatency(kafka);
