@@ -13,9 +13,9 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { balancerByName } from '../lib/balancers/balancer-by-name.ts';
 import { readKafkaConfig } from '../lib/config/kafka-config.ts';
 import { RequiredAcks, Writer, type WriterOptions } from '../lib/index.ts';
+import { writerOptionsFrom } from '../lib/lambda/warm-writer.ts';
 import { PROJECT_ROOT } from '../scripts/kafka/paths.ts';
 import { barChart, KIND_COLORS } from './chart.ts';
 import { kafkajsContender, platformaticContender, writerContender } from './clients.ts';
@@ -97,19 +97,10 @@ const RESULTS_DIR = join(PROJECT_ROOT, 'bench', 'results');
  * The Writer as the Lambda handlers build it from an environment holding only KAFKA_BROKERS:
  * every other option at the handlers' defaults (idempotent, batchSize 1000, 10 attempts).
  */
-export function lambdaWriterOptions(brokers: string[]): Partial<WriterOptions> {
+function lambdaWriterOptions(brokers: string[]): WriterOptions {
   const { config, problems } = readKafkaConfig({ KAFKA_BROKERS: brokers.join(',') });
   if (problems.length > 0) throw new Error(`Lambda defaults: ${problems.join('; ')}`);
-  return {
-    requiredAcks: config.requiredAcks,
-    idempotent: config.idempotent,
-    batchSize: config.batchSize,
-    batchBytes: config.batchBytes,
-    maxAttempts: config.maxAttempts,
-    writeTimeoutMs: config.writeTimeoutMs,
-    balancer: balancerByName(config.balancer),
-    clientId: config.clientId,
-  };
+  return writerOptionsFrom(config);
 }
 
 /** Runs the profile on a proxied cluster of its own, prints it and writes its results. */
@@ -164,6 +155,18 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
             name: 'Writer async + flush',
             batchSize: 1000,
             async: true,
+          }),
+      ],
+      [
+        'writer-async-1',
+        (topic) =>
+          writerContender(on(topic), {
+            id: 'writer-async-1',
+            name: 'Writer async + flush, 1 request per partition',
+            note: 'maxInFlightPerPartition 1: the Writer before pipelining',
+            batchSize: 1000,
+            async: true,
+            options: { maxInFlightPerPartition: 1 },
           }),
       ],
       ['java', (topic) => javaProducer({ brokers, topic, messages, valueBytes, props: JAVA_PROPS })],
@@ -234,8 +237,9 @@ export function crossAzGoals(sync: readonly ThroughputRow[], streamed: readonly 
         met: (writer.undelivered ?? 0) === 0,
       });
     }
+    // Peers only: another Writer row (the one-request-per-partition variant) is not a goal.
     for (const peer of rows) {
-      if (peer.id === writerId) continue;
+      if (peer.id === writerId || peer.kind === 'writer') continue;
       if (!writer) {
         goals.push({ goal: `${writerId} ahead of ${peer.id}`, measured: 'not run', met: null });
         continue;
@@ -336,7 +340,7 @@ async function singleWrites(
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
-  const writer = new Writer({ brokers, topic, ...lambdaWriterOptions(brokers) });
+  const writer = new Writer({ ...lambdaWriterOptions(brokers), topic });
   await writer.connect();
   const senders: Array<[id: string, name: string, send: (i: number) => Promise<unknown>]> = [
     [

@@ -63,6 +63,7 @@ export {
   type WarmWriteOptions,
   WarmWriter,
   type WarmWriterOptions,
+  writerOptionsFrom,
 } from './warm-writer.ts';
 export { createWebhookHandler, type WebhookHandlerOptions } from './webhook/handler.ts';
 export { IdempotencyStoreError } from './webhook/idempotency.ts';

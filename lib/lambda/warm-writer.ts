@@ -272,18 +272,7 @@ export class WarmWriter {
     const connection = await resolveConnection(config, this.secrets);
     const instrumentation = await this.instrumentation;
     const writerOptions: WriterOptions = {
-      brokers: config.brokers,
-      clientId: config.clientId,
-      balancer: balancerByName(config.balancer),
-      requiredAcks: config.requiredAcks,
-      compression: config.compression,
-      allowAutoTopicCreation: config.allowAutoTopicCreation,
-      idempotent: config.idempotent,
-      batchSize: config.batchSize,
-      batchBytes: config.batchBytes,
-      maxAttempts: config.maxAttempts,
-      writeTimeoutMs: config.writeTimeoutMs,
-      connectTimeoutMs: config.connectTimeoutMs,
+      ...writerOptionsFrom(config),
       ssl: connection.ssl,
       sasl: connection.sasl,
       ...(logger ? { logger } : {}),
@@ -303,6 +292,27 @@ export class WarmWriter {
       throw error;
     }
   }
+}
+
+/**
+ * The Writer options a KafkaConfig (the functions' environment) gives, before the connection's
+ * TLS and SASL, the logger and tracing are added: what every Lambda handler's Writer runs with.
+ */
+export function writerOptionsFrom(config: KafkaConfig): WriterOptions {
+  return {
+    brokers: config.brokers,
+    clientId: config.clientId,
+    balancer: balancerByName(config.balancer),
+    requiredAcks: config.requiredAcks,
+    compression: config.compression,
+    allowAutoTopicCreation: config.allowAutoTopicCreation,
+    idempotent: config.idempotent,
+    batchSize: config.batchSize,
+    batchBytes: config.batchBytes,
+    maxAttempts: config.maxAttempts,
+    writeTimeoutMs: config.writeTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs,
+  };
 }
 
 /** The broker rejected our credentials, for the whole call or for some of its messages. */

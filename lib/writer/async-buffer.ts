@@ -15,7 +15,11 @@ export interface BufferedEntry {
   index?: number;
 }
 
-/** Sends one batch of a partition; answers per entry: `undefined` when written, else its error. */
+/**
+ * Sends one batch of a partition; answers per entry: `undefined` when written, else its error.
+ * It hands the batch to the transport before it returns (synchronously), so a partition's batches
+ * reach the transport, which keeps their order, in the order they were sent.
+ */
 export type SendBatch = (
   topic: string,
   partition: number,
@@ -30,7 +34,8 @@ interface PartitionQueue {
   partition: number;
   waiting: BufferedEntry[];
   waitingBytes: number;
-  inFlight: BufferedEntry[];
+  /** Batches sent and not yet settled, oldest first. */
+  inFlight: BufferedEntry[][];
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -53,12 +58,15 @@ export interface AsyncBufferLimits {
   batchTimeoutMs: number;
   maxBufferedMessages: number;
   maxBufferedBytes: number;
+  /** Batches of one partition sent at once; the transport keeps them in order. */
+  maxInFlightPerPartition: number;
 }
 
 /**
- * The async Writer's buffer: per-partition queues sent one batch at a time (so a partition's
- * order survives retries), a bounded size with backpressure (kafka-go's grows without limit),
- * and flush() that waits for exactly the messages queued before it.
+ * The async Writer's buffer: per-partition queues whose batches are handed to the sender in order,
+ * up to `maxInFlightPerPartition` at a time (the transport keeps a partition's order across them
+ * and their retries), a bounded size with backpressure (kafka-go's grows without limit), and
+ * flush() that waits for exactly the messages queued before it.
  */
 export class AsyncBuffer {
   private readonly queues = new Map<string, PartitionQueue>();
@@ -120,7 +128,7 @@ export class AsyncBuffer {
     const limitSeq = this.lastSeq;
     let remaining = 0;
     for (const queue of this.queues.values()) {
-      for (const entry of queue.inFlight) if (entry.seq <= limitSeq) remaining++;
+      for (const batch of queue.inFlight) for (const entry of batch) if (entry.seq <= limitSeq) remaining++;
       for (const entry of queue.waiting) if (entry.seq <= limitSeq) remaining++;
     }
     if (remaining === 0) return;
@@ -179,7 +187,7 @@ export class AsyncBuffer {
   }
 
   private schedule(queue: PartitionQueue): void {
-    if (queue.inFlight.length > 0 || queue.waiting.length === 0) return;
+    if (!this.hasRoom(queue) || queue.waiting.length === 0) return;
     if (this.isReady(queue)) {
       clearTimeout(queue.timer);
       queue.timer = undefined;
@@ -187,9 +195,13 @@ export class AsyncBuffer {
     } else if (!queue.timer) {
       queue.timer = setTimeout(() => {
         queue.timer = undefined;
-        if (queue.inFlight.length === 0) void this.sendNext(queue);
+        if (this.hasRoom(queue)) void this.sendNext(queue);
       }, this.limits.batchTimeoutMs);
     }
+  }
+
+  private hasRoom(queue: PartitionQueue): boolean {
+    return queue.inFlight.length < this.limits.maxInFlightPerPartition;
   }
 
   private async sendNext(queue: PartitionQueue): Promise<void> {
@@ -204,14 +216,23 @@ export class AsyncBuffer {
     }
     if (batch.length === 0) return;
     queue.waitingBytes -= bytes;
-    queue.inFlight = batch;
+    queue.inFlight.push(batch);
+    let sending: Promise<ReadonlyArray<Error | undefined>>;
+    try {
+      sending = this.send(queue.topic, queue.partition, batch);
+    } catch (failure) {
+      sending = Promise.reject(failure);
+    }
+    // Only once this batch is handed over: the next one, if ready already (a full buffer, a
+    // flush), goes right behind it.
+    this.schedule(queue);
     let errors: ReadonlyArray<Error | undefined>;
     try {
-      errors = await this.send(queue.topic, queue.partition, batch);
+      errors = await sending;
     } catch (failure) {
       errors = batch.map(() => failure as Error);
     }
-    queue.inFlight = [];
+    queue.inFlight.splice(queue.inFlight.indexOf(batch), 1);
     this.settle(batch, errors);
     this.schedule(queue);
   }

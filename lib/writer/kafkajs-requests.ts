@@ -40,12 +40,18 @@ export async function sendKeepingErrors(
  * Sends a Produce request as `sendKeepingErrors` does; one the Writer encoded itself goes out as
  * the frame it wrote once (kafkajs-send-frame.ts), not through kafkajs' copying request layer.
  */
-export async function sendProduce(broker: InternalBroker, request: ProduceRequest): Promise<unknown> {
+export async function sendProduce(
+  broker: InternalBroker,
+  request: ProduceRequest,
+  onQueued?: () => void,
+): Promise<unknown> {
   const { encodeFrame } = request;
+  // kafkajs' own path (Produce < v3) does not say when a request is queued: never told, so a
+  // partition's next batch waits for this one's answer.
   if (!encodeFrame) return sendKeepingErrors(broker, request);
   return closingOnConnectionLoss(broker, async () => {
     const connection = await broker.connectionPool.getConnectionByRequest(request);
-    return sendFrame(connection, request, await encodeFrame(connection.clientId));
+    return sendFrame(connection, request, await encodeFrame(connection.clientId), onQueued);
   });
 }
 

@@ -12,12 +12,14 @@ interface QueueAnswer {
  * authentication step, correlation id, request queue (in-flight limit, request timeout,
  * instrumentation events), socket write and response decoding; the frame is written as it is
  * instead of being copied twice. Resolves with the decoded answer, unparsed (as
- * `sendKeepingErrors`), or undefined when the request expects none (acks=0).
+ * `sendKeepingErrors`), or undefined when the request expects none (acks=0). `onQueued` is told
+ * once the request holds its place in the connection's queue.
  */
 export async function sendFrame(
   connection: InternalConnection,
   request: InternalProtocolRequest,
   frame: Buffer,
+  onQueued?: () => void,
 ): Promise<unknown> {
   const { apiKey, apiName, apiVersion, expectResponse } = request.request as {
     apiKey: number;
@@ -39,6 +41,8 @@ export async function sendFrame(
         requestTimeout: (request.requestTimeout as number | undefined) ?? null,
         sendRequest: () => connection.socket?.write(frame, 'binary'),
       });
+      // The queue writes requests in the order they were pushed: what is pushed later goes later.
+      onQueued?.();
     } catch (error) {
       reject(error);
     }

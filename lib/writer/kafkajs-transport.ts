@@ -12,6 +12,7 @@ import type { SaslOptions, TlsOptions, WriterLogger } from './connection-options
 import { metadataError, produceAnswerError, toTransportError } from './kafkajs-errors.ts';
 import { closeNow, fetchMetadata, initProducerId, sendProduce } from './kafkajs-requests.ts';
 import { MetadataTable } from './metadata/metadata-table.ts';
+import type { WriterConfig } from './options.ts';
 import { produceErrorRule } from './producer/produce-errors.ts';
 import { ProducerState, partitionKey, type SequenceLease } from './producer/producer-state.ts';
 import {
@@ -32,12 +33,35 @@ export interface KafkaJsTransportConfig {
   ssl: TlsOptions | undefined;
   sasl: SaslOptions | undefined;
   idempotent: boolean;
+  /** Batches of one partition in flight at once (ProducerState keeps their order). @default 1 */
+  maxInFlightPerPartition?: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   metadataMaxAgeMs: number;
   logger: WriterLogger | undefined;
   /** Told each time connections are (re)opened: the Writer's `dials` stat. */
   onConnect?: () => void;
+}
+
+/**
+ * The transport's settings from a Writer's resolved config, in one place for the Writer and for
+ * tests that put a recorder in front of the real transport. The client-side request timeout
+ * outlasts the broker-side ack timeout so the broker's answer wins.
+ */
+export function transportConfigFrom(config: WriterConfig, onConnect?: () => void): KafkaJsTransportConfig {
+  return {
+    brokers: config.brokers,
+    clientId: config.clientId,
+    ssl: config.ssl,
+    sasl: config.sasl,
+    idempotent: config.idempotent,
+    maxInFlightPerPartition: config.maxInFlightPerPartition,
+    connectTimeoutMs: config.connectTimeoutMs,
+    requestTimeoutMs: config.writeTimeoutMs + 5_000,
+    metadataMaxAgeMs: config.metadataMaxAgeMs,
+    logger: config.logger,
+    ...(onConnect ? { onConnect } : {}),
+  };
 }
 
 /** One attempt of a partition batch, from produce() until its answer. */
@@ -65,8 +89,10 @@ const DUPLICATE_SEQUENCE_NUMBER = 46;
  * bytes, ProducerState (producer/) decides sequences and what each answer means, MetadataTable
  * (metadata/) keeps the cluster's topics with their errors. Every produce() call is one
  * partition's batch; the batches handed in during one turn of the event loop are coalesced into
- * one request per leader, and each partition's answer goes back to its own caller and frees its
- * own partition. The Writer does the retrying.
+ * one request per leader (one batch per partition in a request), and each partition's answer goes
+ * back to its own caller. A partition's next batch may follow once the request ahead of it is
+ * queued on its connection (ProducerState decides how many, and what a failure means to the
+ * ones behind it). The Writer does the retrying.
  *
  * kafkajs is frozen upstream at 2.2.4 (pinned exactly), so the internals used here do not move;
  * they are typed in kafkajs-internals.d.ts.
@@ -122,7 +148,7 @@ export class KafkaJsTransport implements KafkaTransport {
       allowAutoTopicCreation: false,
       maxInFlightRequests: null,
     });
-    this.state = new ProducerState(config.idempotent);
+    this.state = new ProducerState(config.idempotent, config.maxInFlightPerPartition ?? 1);
   }
 
   /** Opens connections and, for an idempotent Writer, gets its producer id. */
@@ -300,6 +326,11 @@ export class KafkaJsTransport implements KafkaTransport {
       if (decision === 'send') {
         pending.lease = this.state.startAttempt(pending.batch);
         ready.push(pending);
+      } else if (decision === 'unresolvable') {
+        // Given up here, at once, so the batches behind it in its partition go on.
+        this.state.abandon(pending.batch);
+        pending.settled = true;
+        pending.reject(unresolvableAfterReset());
       } else {
         needsProducerId ||= decision === 'needs-producer-id';
         waiting.push(pending);
@@ -391,8 +422,13 @@ export class KafkaJsTransport implements KafkaTransport {
       codec && { kafkaJsType: toKafkaJsCompressionType(compression), codec: codec.compress },
     );
     let response: DecodedProduceResponse | undefined;
+    // Once queued on the connection, the partitions' next batches may follow this request.
+    const queued = () => {
+      for (const pending of group) this.state.dispatched(pending.batch);
+      this.scheduleSend();
+    };
     try {
-      response = (await sendProduce(broker, request)) as DecodedProduceResponse | undefined;
+      response = (await sendProduce(broker, request, queued)) as DecodedProduceResponse | undefined;
     } catch (error) {
       this.distrust(group);
       const failure = toTransportError(error, true);
@@ -478,6 +514,16 @@ function unresolvable(failure: TransportError): TransportError {
     failure.code,
     true,
     { cause: failure },
+  );
+}
+
+/** A batch in doubt whose partition's sequences started over while it waited for its retry. */
+function unresolvableAfterReset(): TransportError {
+  return new TransportError(
+    'an earlier attempt may have written this batch, and its partition had to start its sequence numbers over (a batch ahead of it failed or the broker refused the sequence), so the broker could no longer recognise a retry: not retried',
+    'fatal',
+    'SEQUENCE_RESET_IN_DOUBT',
+    true,
   );
 }
 

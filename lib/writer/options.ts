@@ -5,6 +5,7 @@ import type { SaslOptions, TlsOptions, WriterLogger } from './connection-options
 import { WriterConfigError } from './errors.ts';
 import type { WriterInstrumentation } from './instrumentation.ts';
 import type { Message } from './message.ts';
+import { MAX_IN_FLIGHT_IDEMPOTENT } from './producer/producer-state.ts';
 import { RequiredAcks } from './required-acks.ts';
 import type { KafkaTransport } from './transport.ts';
 
@@ -52,6 +53,15 @@ export interface WriterOptions {
    * @default true when requiredAcks is All (as the Java client since Kafka 3.0), else false
    */
   idempotent?: boolean;
+  /**
+   * Produce requests of one partition in flight at once (pipelining). With idempotence, 1 to 5:
+   * the broker checks each batch's sequence numbers and remembers the last five, so order holds
+   * and a retry is recognised whatever fails. Without idempotence nothing checks order, so a retry
+   * can land after a later batch (as in the Java client with `max.in.flight.requests.per.connection`
+   * above 1 and idempotence off): it stays 1 unless you accept that.
+   * @default 5 when idempotent, else 1
+   */
+  maxInFlightPerPartition?: number;
   /** @default 'kafka-lambda-bridge' */
   clientId?: string;
   ssl?: TlsOptions;
@@ -94,6 +104,7 @@ export interface WriterConfig {
   writeTimeoutMs: number;
   compression: Compression;
   idempotent: boolean;
+  maxInFlightPerPartition: number;
   clientId: string;
   ssl: TlsOptions | undefined;
   sasl: SaslOptions | undefined;
@@ -141,8 +152,11 @@ export function resolveWriterConfig(options: WriterOptions): WriterConfig {
     instrumentation: options.instrumentation,
     ...definedOnly(options),
     idempotent: false,
+    maxInFlightPerPartition: 1,
   };
   config.idempotent = options.idempotent ?? config.requiredAcks === RequiredAcks.All;
+  config.maxInFlightPerPartition =
+    options.maxInFlightPerPartition ?? (config.idempotent ? MAX_IN_FLIGHT_IDEMPOTENT : 1);
   const problems: string[] = [];
   if (!Array.isArray(config.brokers) || config.brokers.length === 0) {
     problems.push('brokers must list at least one "host:port"');
@@ -173,8 +187,14 @@ export function resolveWriterConfig(options: WriterOptions): WriterConfig {
     'maxBufferedMessages',
     'maxBufferedBytes',
     'connectTimeoutMs',
+    'maxInFlightPerPartition',
   ] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 1) problems.push(`${key} must be a positive integer`);
+  }
+  if (config.idempotent && config.maxInFlightPerPartition > MAX_IN_FLIGHT_IDEMPOTENT) {
+    problems.push(
+      `maxInFlightPerPartition must be at most ${MAX_IN_FLIGHT_IDEMPOTENT} with idempotence (the broker remembers the last ${MAX_IN_FLIGHT_IDEMPOTENT} batches of a producer)`,
+    );
   }
   for (const key of [
     'batchTimeoutMs',

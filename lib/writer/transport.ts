@@ -17,7 +17,9 @@ export interface KafkaTransport {
   /**
    * Writes one partition's records in one request; rejects with a TransportError. A retry passes
    * the same `batch` object again: an idempotent transport re-sends it with its own sequence
-   * numbers, so the broker can tell a duplicate from a new batch.
+   * numbers, so the broker can tell a duplicate from a new batch. Up to `maxInFlightPerPartition`
+   * batches of one partition may be handed in before the first answers: the transport writes
+   * them in the order it received them.
    */
   produce(batch: PartitionBatch, options: ProduceOptions): Promise<ProduceResult>;
   /**

@@ -9,7 +9,7 @@ import {
   WriterError,
 } from './errors.ts';
 import type { WriteObserver } from './instrumentation.ts';
-import { KafkaJsTransport } from './kafkajs-transport.ts';
+import { KafkaJsTransport, transportConfigFrom } from './kafkajs-transport.ts';
 import type { Message, ResolvedMessage } from './message.ts';
 import { type ObservedWriter, reportReturn, reportSettled, startObserving } from './observe-writes.ts';
 import { resolveWriterConfig, type WriterConfig, type WriterOptions } from './options.ts';
@@ -81,21 +81,11 @@ export class Writer {
     };
     this.transport =
       options.transport ??
-      new KafkaJsTransport({
-        brokers: this.config.brokers,
-        clientId: this.config.clientId,
-        ssl: this.config.ssl,
-        sasl: this.config.sasl,
-        idempotent: this.config.idempotent,
-        connectTimeoutMs: this.config.connectTimeoutMs,
-        // The client-side wait outlasts the broker-side ack timeout so the broker's answer wins.
-        requestTimeoutMs: this.config.writeTimeoutMs + 5_000,
-        metadataMaxAgeMs: this.config.metadataMaxAgeMs,
-        logger: this.config.logger,
-        onConnect: () => {
+      new KafkaJsTransport(
+        transportConfigFrom(this.config, () => {
           this.collector.dials++;
-        },
-      });
+        }),
+      );
     if (this.config.async) {
       this.buffer = new AsyncBuffer(this.config, async (topic, partition, entries) => {
         const outcomes = await this.produceBatch(topic, partition, entries, this.closeController.signal);
@@ -197,12 +187,9 @@ export class Writer {
     }
     const closed = new WriterClosedError();
     this.closeController.abort(closed);
+    // Settled like any failed batch: completion, stats().errors and the observers, once each.
     this.buffer?.abandonWaiting(closed, (entries, error, partition) => {
-      this.complete(entries, error);
-      if (this.observed) {
-        const topic = (entries[0] as BufferedEntry).resolved.topic;
-        reportSettled(entries, topic, partition, undefined, error, this.config.logger);
-      }
+      this.settle(entries, (entries[0] as BufferedEntry).resolved.topic, partition, undefined, error);
     });
     await Promise.allSettled([...this.calls.keys()]);
     await this.transport.disconnect();

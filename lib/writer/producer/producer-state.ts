@@ -12,8 +12,12 @@ export interface SequenceLease extends ProducerIdentity {
   firstSequence: number;
 }
 
-/** Why a batch cannot be sent yet. */
-export type StartDecision = 'send' | 'partition-busy' | 'needs-producer-id';
+/**
+ * Whether a batch may be sent now: `send`; not yet (`partition-busy`, `needs-producer-id`); or
+ * never again (`unresolvable`: it is in doubt and its partition's sequences had to start over, so
+ * the broker could no longer recognise its retry; the transport fails it as "may be written").
+ */
+export type StartDecision = 'send' | 'partition-busy' | 'needs-producer-id' | 'unresolvable';
 
 /** How a failed attempt left the producer. */
 export interface AttemptFailure {
@@ -23,17 +27,34 @@ export interface AttemptFailure {
   renew?: 'bump-epoch' | 'new-producer-id';
 }
 
+/** The most batches of one partition in flight with idempotence: the broker keeps five. */
+export const MAX_IN_FLIGHT_IDEMPOTENT = 5;
+
 /** Per batch object: its lease and what its attempts may have done. */
 interface BatchProgress {
   key: string;
+  records: number;
   lease: SequenceLease | undefined;
   /** Some attempt may have appended it; only its own sequences can resolve that. */
   inDoubt: boolean;
   inFlight: boolean;
+  /** Its request is queued on a connection, so a later batch sent after it goes after it. */
+  dispatched: boolean;
   /** The Writer gave up on it; it is released once its request (if any) has answered. */
   abandoned: boolean;
-  /** Its partition is free again (acknowledged, failed for good or abandoned). */
+  /** It left its partition's pipeline (acknowledged, failed for good or abandoned). */
   released: boolean;
+}
+
+/**
+ * One partition's batches from their first attempt until they are released, in the order they
+ * started, which is the order of their sequences; and where the partition's sequences stand.
+ */
+interface PartitionPipeline {
+  batches: PartitionBatch[];
+  /** What its sequences count under; undefined: start over at 0 under the current identity. */
+  identity: ProducerIdentity | undefined;
+  nextSequence: number;
 }
 
 /** Identity of a Writer that is not idempotent: the broker checks nothing. */
@@ -41,28 +62,48 @@ const NOT_IDEMPOTENT: SequenceLease = { producerId: -1n, epoch: 0, firstSequence
 
 /**
  * The producer's side of Kafka's idempotence (KIP-98, KIP-360), modelled on the Java producer's
- * TransactionManager; decides, never sends. Rules:
- * - One batch owns a partition from its first attempt until it is acknowledged or abandoned, so a
- *   partition's batches go out in order and a retry cannot be overtaken.
- * - A batch keeps its lease (identity and sequences) while it is in doubt: only a retry with the
- *   same sequences lets the broker tell a duplicate from a new batch. A batch that was certainly
- *   not written takes a fresh lease on its next attempt.
- * - Sequences advance when the broker acknowledges, under the identity they were leased from.
- * - A batch abandoned in doubt leaves its partition's sequence unknowable, so the epoch is bumped
- *   (locally, as the Java producer does for idempotent producers: the broker takes a higher epoch
- *   starting at sequence 0) and no later batch can reuse that range. Leases of the old epoch in
- *   doubt elsewhere keep their identity: their partitions have not seen the new epoch yet.
+ * TransactionManager and RecordAccumulator; decides, never sends. Rules:
+ * - Up to `maxInFlight` batches of a partition are in flight at once, each with the sequences
+ *   that follow the previous one's (a pipeline). A batch joins only while every batch ahead of it
+ *   is in flight and queued on a connection, so the broker sees them in order.
+ * - A batch keeps its lease (identity and sequences) for every attempt while its partition's
+ *   sequences stand: only a retry with the same sequences lets the broker tell a duplicate from a
+ *   new batch, and a later batch's sequences already follow it.
+ * - A failed batch is retried only at the head of its pipeline, once nothing else of its partition
+ *   is in flight; batches behind it wait. Those already sent come back OUT_OF_ORDER_SEQUENCE_NUMBER
+ *   (their predecessor is missing): their attempt wrote nothing and they are retried in turn.
+ * - A sequence error at the head means the broker's state and ours disagree: the partition's
+ *   sequences start over under a new epoch (or a new producer id), as does a partition left with a
+ *   gap (a batch given up before its successors, or given up in doubt). Its remaining batches take
+ *   fresh leases at the head, one at a time; one in doubt cannot be recognised any more and fails
+ *   as "may be written". The epoch is bumped locally, as the Java producer does for idempotent
+ *   producers (the broker takes a higher epoch starting at sequence 0).
+ * - A partition whose sequences count under an older identity than the current one takes no new
+ *   batch until its pipeline is empty; its batches finish under their own identity, which that
+ *   partition has not seen replaced.
  * - A new producer id (first use, epoch exhausted, epoch fenced) is a barrier: no fresh lease is
  *   handed out until InitProducerId has succeeded.
  */
 export class ProducerState {
   private identity: ProducerIdentity | undefined;
   private producerIdRequired: boolean;
-  private readonly nextSequences = new Map<string, number>();
-  private readonly owners = new Map<string, PartitionBatch>();
+  private readonly pipelines = new Map<string, PartitionPipeline>();
   private readonly progress = new WeakMap<PartitionBatch, BatchProgress>();
 
-  constructor(readonly idempotent: boolean) {
+  /**
+   * @param idempotent whether batches carry a producer id and sequences.
+   * @param maxInFlight batches of one partition in flight at once (1..5 with idempotence).
+   */
+  constructor(
+    readonly idempotent: boolean,
+    readonly maxInFlight = 1,
+  ) {
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+      throw new RangeError(`maxInFlight must be a positive integer, not ${maxInFlight}`);
+    }
+    if (idempotent && maxInFlight > MAX_IN_FLIGHT_IDEMPOTENT) {
+      throw new RangeError(`maxInFlight must be at most ${MAX_IN_FLIGHT_IDEMPOTENT} with idempotence`);
+    }
     this.producerIdRequired = idempotent;
   }
 
@@ -78,47 +119,62 @@ export class ProducerState {
 
   /** Whether `batch` may be sent now. */
   canStart(batch: PartitionBatch): StartDecision {
-    const owner = this.owners.get(partitionKey(batch));
-    if (owner !== undefined && owner !== batch) return 'partition-busy';
-    if (this.producerIdRequired && !this.keepsLease(batch)) return 'needs-producer-id';
+    const progress = this.progress.get(batch);
+    if (progress && !progress.released) return this.canRetry(batch, progress);
+    const pipeline = this.pipelines.get(partitionKey(batch));
+    if (pipeline && pipeline.batches.length > 0 && !this.takesMore(pipeline)) return 'partition-busy';
+    if (this.producerIdRequired) return 'needs-producer-id';
     return 'send';
   }
 
   /** Marks `batch` in flight and returns what it is sent with; canStart must have said 'send'. */
   startAttempt(batch: PartitionBatch): SequenceLease {
     const key = partitionKey(batch);
-    this.owners.set(key, batch);
+    const pipeline = this.pipelineOf(key);
     let progress = this.progress.get(batch);
-    if (!progress) {
+    if (!progress || progress.released) {
       progress = {
         key,
+        records: batch.records.length,
         lease: undefined,
         inDoubt: false,
         inFlight: false,
+        dispatched: false,
         abandoned: false,
         released: false,
       };
       this.progress.set(batch, progress);
+      pipeline.batches.push(batch);
     }
     progress.inFlight = true;
+    progress.dispatched = false;
     if (!this.idempotent) return NOT_IDEMPOTENT;
-    if (!this.keepsLease(batch)) {
-      const identity = this.identity as ProducerIdentity;
-      progress.lease = { ...identity, firstSequence: this.nextSequences.get(key) ?? 0 };
+    if (!this.holdsValidLease(pipeline, progress)) {
+      if (pipeline.identity === undefined || !sameIdentity(pipeline.identity, this.identity)) {
+        pipeline.identity = this.identity as ProducerIdentity;
+        pipeline.nextSequence = 0;
+      }
+      progress.lease = { ...pipeline.identity, firstSequence: pipeline.nextSequence };
+      pipeline.nextSequence = nextSequence(pipeline.nextSequence, progress.records);
     }
     return progress.lease as SequenceLease;
   }
 
-  /** The broker acknowledged `batch`: its partition's sequence moves past it. */
+  /**
+   * The attempt's request is queued on its connection: a later batch of the partition, queued
+   * after it on the same connection, reaches the broker after it.
+   */
+  dispatched(batch: PartitionBatch): void {
+    const progress = this.progress.get(batch);
+    if (progress?.inFlight) progress.dispatched = true;
+  }
+
+  /** The broker acknowledged `batch`: it leaves its partition's pipeline. */
   acknowledged(batch: PartitionBatch): void {
     const progress = this.progress.get(batch);
-    if (!progress) return;
+    if (!progress || progress.released) return;
     progress.inFlight = false;
     progress.inDoubt = false;
-    const lease = progress.lease;
-    if (lease && this.identity && sameIdentity(lease, this.identity)) {
-      this.nextSequences.set(progress.key, nextSequence(lease.firstSequence, batch.records.length));
-    }
     this.release(batch, progress);
   }
 
@@ -129,21 +185,22 @@ export class ProducerState {
    */
   failed(batch: PartitionBatch, failure: AttemptFailure): { resolvable: boolean } {
     const progress = this.progress.get(batch);
-    if (!progress) return { resolvable: true };
+    if (!progress || progress.released) return { resolvable: true };
     progress.inFlight = false;
+    const pipeline = this.pipelineOf(progress.key);
     if (failure.renew) {
-      // The refusal means this attempt appended nothing; an earlier one may have, and the
-      // broker can no longer say which: such a batch can only be failed as "may be written".
-      this.renew(failure.renew);
-      if (progress.inDoubt) {
-        this.release(batch, progress);
-        return { resolvable: false };
+      // Refused before the append. Behind the head, the refusal is explained by a batch ahead that
+      // is not in the log yet: this batch keeps its sequences and is retried in turn.
+      if (pipeline.batches[0] === batch && this.holdsValidLease(pipeline, progress)) {
+        this.startOver(pipeline, failure.renew);
+        // An earlier attempt may have appended it, and the broker can no longer say.
+        if (progress.inDoubt) {
+          this.release(batch, progress);
+          return { resolvable: false };
+        }
       }
-      progress.lease = undefined;
     } else if (failure.mayBeWritten) {
       progress.inDoubt = true;
-    } else if (!progress.inDoubt) {
-      progress.lease = undefined;
     }
     if (progress.abandoned) this.finish(batch, progress);
     return { resolvable: true };
@@ -151,7 +208,7 @@ export class ProducerState {
 
   /**
    * The Writer gives up on `batch`. Returns whether it may have been written (a request of it is
-   * in flight or an attempt ended in doubt). Its partition is freed once no request of it is out.
+   * in flight or an attempt ended in doubt). It leaves its pipeline once no request of it is out.
    */
   abandon(batch: PartitionBatch): { mayBeWritten: boolean } {
     const progress = this.progress.get(batch);
@@ -168,33 +225,86 @@ export class ProducerState {
   adoptProducerId(identity: ProducerIdentity): void {
     this.identity = identity;
     this.producerIdRequired = false;
-    this.nextSequences.clear();
   }
 
-  private keepsLease(batch: PartitionBatch): boolean {
-    const progress = this.progress.get(batch);
-    return progress?.inDoubt === true && progress.lease !== undefined;
+  /** A batch already in the pipeline: its retry goes at the head, alone. */
+  private canRetry(batch: PartitionBatch, progress: BatchProgress): StartDecision {
+    const pipeline = this.pipelineOf(progress.key);
+    if (pipeline.batches[0] !== batch) return 'partition-busy';
+    if (pipeline.batches.some((b) => b !== batch && this.progress.get(b)?.inFlight)) return 'partition-busy';
+    if (!this.idempotent || this.holdsValidLease(pipeline, progress)) return 'send';
+    if (progress.inDoubt) return 'unresolvable';
+    if (this.producerIdRequired) return 'needs-producer-id';
+    return 'send';
   }
 
-  /** Releases a batch that is done; one left in doubt makes its partition's sequence unknowable. */
+  /** Whether a fresh batch may join a non-empty pipeline behind the batches in it. */
+  private takesMore(pipeline: PartitionPipeline): boolean {
+    if (pipeline.batches.length >= this.maxInFlight) return false;
+    if (this.idempotent && !sameIdentity(pipeline.identity, this.identity)) return false;
+    return pipeline.batches.every((b) => {
+      const progress = this.progress.get(b);
+      return progress?.inFlight === true && progress.dispatched && !progress.abandoned;
+    });
+  }
+
+  /** Whether the batch's sequences still count in its partition. */
+  private holdsValidLease(pipeline: PartitionPipeline, progress: BatchProgress): boolean {
+    return progress.lease !== undefined && sameIdentity(progress.lease, pipeline.identity);
+  }
+
+  /**
+   * Releases a batch given up without an acknowledgement. A batch that may be in the log, or one
+   * whose successors' sequences follow it, leaves a gap the broker would never fill: the
+   * partition starts over. The last batch leased and certainly not written just returns its
+   * sequences (no request of it is out, nothing after it used them).
+   */
   private finish(batch: PartitionBatch, progress: BatchProgress): void {
-    if (progress.inDoubt && this.idempotent) this.renew('bump-epoch');
+    const pipeline = this.pipelineOf(progress.key);
+    const lease = progress.lease;
+    if (this.idempotent && lease && this.holdsValidLease(pipeline, progress)) {
+      const isLast = pipeline.nextSequence === nextSequence(lease.firstSequence, progress.records);
+      if (!progress.inDoubt && isLast) pipeline.nextSequence = lease.firstSequence;
+      else this.startOver(pipeline, 'bump-epoch');
+    }
     this.release(batch, progress);
   }
 
   private release(batch: PartitionBatch, progress: BatchProgress): void {
     progress.released = true;
-    if (this.owners.get(progress.key) === batch) this.owners.delete(progress.key);
+    const pipeline = this.pipelineOf(progress.key);
+    const index = pipeline.batches.indexOf(batch);
+    if (index >= 0) pipeline.batches.splice(index, 1);
   }
 
-  private renew(how: 'bump-epoch' | 'new-producer-id'): void {
-    if (!this.idempotent) return;
-    if (how === 'new-producer-id' || !this.identity || this.identity.epoch >= MAX_PRODUCER_EPOCH) {
+  /**
+   * The partition's sequences start over: under a new epoch if they count under the current
+   * identity (a partition still under an older one has never seen the current one, which then
+   * starts at 0 there anyway), or under a new producer id.
+   */
+  private startOver(pipeline: PartitionPipeline, how: 'bump-epoch' | 'new-producer-id'): void {
+    if (how === 'new-producer-id') this.producerIdRequired = true;
+    else if (sameIdentity(pipeline.identity, this.identity)) this.bumpEpoch();
+    pipeline.identity = undefined;
+    pipeline.nextSequence = 0;
+  }
+
+  private bumpEpoch(): void {
+    const identity = this.identity;
+    if (!identity || identity.epoch >= MAX_PRODUCER_EPOCH) {
       this.producerIdRequired = true;
       return;
     }
-    this.identity = { producerId: this.identity.producerId, epoch: this.identity.epoch + 1 };
-    this.nextSequences.clear();
+    this.identity = { producerId: identity.producerId, epoch: identity.epoch + 1 };
+  }
+
+  private pipelineOf(key: string): PartitionPipeline {
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      pipeline = { batches: [], identity: undefined, nextSequence: 0 };
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
   }
 }
 
@@ -203,6 +313,6 @@ export function partitionKey(batch: { topic: string; partition: number }): strin
   return `${batch.topic}\u0000${batch.partition}`;
 }
 
-function sameIdentity(a: ProducerIdentity, b: ProducerIdentity): boolean {
-  return a.producerId === b.producerId && a.epoch === b.epoch;
+function sameIdentity(a: ProducerIdentity | undefined, b: ProducerIdentity | undefined): boolean {
+  return a !== undefined && b !== undefined && a.producerId === b.producerId && a.epoch === b.epoch;
 }

@@ -187,6 +187,16 @@ export class FakeKafkaCluster {
       .reduce((sum, server) => sum + server.openConnections, 0);
   }
 
+  /**
+   * Requests a node (every node when omitted) has received whole but not handled yet, because its
+   * connection is still answering an earlier one: a client pipelining requests shows here.
+   */
+  waitingRequests(nodeId?: number): number {
+    return this.servers
+      .filter((server) => nodeId === undefined || server.nodeId === nodeId)
+      .reduce((sum, server) => sum + server.waitingRequests, 0);
+  }
+
   /** How many requests of an API (all APIs when omitted) a node (all when omitted) received. */
   requestCount(apiName?: ApiName, nodeId?: number): number {
     return this.scripting.requestLog.filter(

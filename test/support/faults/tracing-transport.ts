@@ -1,4 +1,4 @@
-import { KafkaJsTransport } from '../../../lib/writer/kafkajs-transport.ts';
+import { KafkaJsTransport, transportConfigFrom } from '../../../lib/writer/kafkajs-transport.ts';
 import { resolveWriterConfig, type WriterOptions } from '../../../lib/writer/options.ts';
 import {
   type CreateTopicOptions,
@@ -63,25 +63,14 @@ export class TracingTransport implements KafkaTransport {
 
 /**
  * A Writer exactly as `new Writer(options)` builds it, but over a TracingTransport. The kafkajs
- * transport gets the settings the Writer's constructor gives it (request timeout = write timeout
- * + 5 s, so the broker's own answer wins), so only the recorder is added.
+ * transport gets the settings the Writer's constructor gives it (transportConfigFrom: request
+ * timeout, in-flight requests per partition), so only the recorder is added.
  */
 export function tracedWriter(
   options: WriterOptions,
   identify: RecordIdentifier,
   trace: RequestTrace,
 ): Writer {
-  const c = resolveWriterConfig(options);
-  const kafkajs = new KafkaJsTransport({
-    brokers: c.brokers,
-    clientId: c.clientId,
-    ssl: c.ssl,
-    sasl: c.sasl,
-    idempotent: c.idempotent,
-    connectTimeoutMs: c.connectTimeoutMs,
-    requestTimeoutMs: c.writeTimeoutMs + 5_000,
-    metadataMaxAgeMs: c.metadataMaxAgeMs,
-    logger: c.logger,
-  });
+  const kafkajs = new KafkaJsTransport(transportConfigFrom(resolveWriterConfig(options)));
   return new Writer({ ...options, transport: new TracingTransport(kafkajs, identify, trace) });
 }

@@ -9,6 +9,7 @@ const limits = (overrides: Partial<AsyncBufferLimits> = {}): AsyncBufferLimits =
   batchTimeoutMs: 5,
   maxBufferedMessages: 1000,
   maxBufferedBytes: 1_000_000,
+  maxInFlightPerPartition: 1,
   ...overrides,
 });
 
@@ -60,6 +61,56 @@ describe('AsyncBuffer', () => {
 
     expect(sent).toEqual([['m0', 'm1'], ['m2', 'm3'], ['m4']]);
     expect(buffer.size).toBe(0);
+  });
+
+  it('pipelines up to maxInFlightPerPartition batches of a partition, in order, and sends the next as one settles', async () => {
+    const { sent, pending, send } = manualSend();
+    const buffer = new AsyncBuffer(limits({ batchSize: 2, maxInFlightPerPartition: 2 }), send);
+    const { messages: m, resolved } = messages(7);
+
+    await buffer.enqueue(m, resolved, [0, 0, 0, 0, 0, 0, 0], undefined);
+    await tick();
+    expect(sent).toEqual([
+      ['m0', 'm1'],
+      ['m2', 'm3'],
+    ]);
+    pending.shift()?.resolve();
+    await tick();
+    expect(sent).toEqual([
+      ['m0', 'm1'],
+      ['m2', 'm3'],
+      ['m4', 'm5'],
+    ]);
+    const flushing = buffer.flush(undefined);
+    pending.shift()?.resolve();
+    await tick();
+    pending.shift()?.resolve();
+    pending.shift()?.resolve();
+    await flushing;
+
+    expect(sent).toEqual([['m0', 'm1'], ['m2', 'm3'], ['m4', 'm5'], ['m6']]);
+    expect(buffer.size).toBe(0);
+  });
+
+  it('counts every batch in flight, not only the last, in what flush() waits for', async () => {
+    const { pending, send } = manualSend();
+    const buffer = new AsyncBuffer(limits({ batchSize: 1, maxInFlightPerPartition: 3 }), send);
+    const { messages: m, resolved } = messages(3);
+    await buffer.enqueue(m, resolved, [0, 0, 0], undefined);
+    await tick();
+    expect(pending).toHaveLength(3);
+
+    let flushed = false;
+    const flushing = buffer.flush(undefined).then(() => {
+      flushed = true;
+    });
+    pending.shift()?.resolve();
+    pending.pop()?.resolve();
+    await tick();
+    expect(flushed).toBe(false);
+    pending.shift()?.resolve();
+    await flushing;
+    expect(flushed).toBe(true);
   });
 
   it('waits for room when full (backpressure) and gives up plainly when the signal fires', async () => {

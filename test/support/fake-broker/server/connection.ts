@@ -32,6 +32,11 @@ export class Connection {
     this.socket.destroy();
   }
 
+  /** Requests received whole and not handled yet: queued behind the one being answered. */
+  get waitingRequests(): number {
+    return this.frames.length;
+  }
+
   private receive(chunk: Buffer): void {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     while (this.pending.length >= 4) {

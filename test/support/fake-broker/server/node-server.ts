@@ -31,6 +31,13 @@ export class NodeServer {
     return this.connections.size;
   }
 
+  /** Requests received and queued behind the one each connection is answering. */
+  get waitingRequests(): number {
+    let waiting = 0;
+    for (const connection of this.connections) waiting += connection.waitingRequests;
+    return waiting;
+  }
+
   listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { FlushError, type Message, WriteErrors } from '../../../../lib/index.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { FlushError, FlushTimeoutError, type Message, WriteErrors } from '../../../../lib/index.ts';
 import { ERROR_CODES } from '../../../support/fake-broker/index.ts';
 import { fakeCluster, fakeWriter } from '../../../support/fake-writer.ts';
+import { gate } from '../../../support/gate.ts';
 
 const MESSAGE_TOO_LARGE = 10;
 
@@ -115,6 +116,39 @@ describe('completion when the broker refuses a batch as too large (fake broker)'
     expect(per.get('first')).toEqual(['BrokerError']);
     expect(per.get('second')).toHaveLength(1);
     expect(per.get('second')?.[0]).not.toBe('ok');
+    expect(writer.stats().errors).toBe(2);
+  });
+});
+
+describe('completion when close() gives up on buffered messages (fake broker)', () => {
+  it('reports each message once, the ones never sent included, and counts them in stats().errors', async () => {
+    const fake = await fakeCluster({ topics: { events: 1 } });
+    const answer = gate();
+    onTestFinished(() => answer.release());
+    fake.onProduce(() => ({ hold: answer.held }));
+    const { calls, completion } = completions();
+    // One batch of one message out at a time: 'second' and 'third' are still buffered at close.
+    const writer = fakeWriter(fake, {
+      topic: 'events',
+      async: true,
+      batchSize: 1,
+      batchTimeoutMs: 0,
+      maxInFlightPerPartition: 1,
+      completion,
+    });
+    await writer.writeMessages(['first', 'second', 'third'].map((value) => ({ key: '0', value })));
+
+    const closing = await writer.close({ timeoutMs: 300 }).catch((e: unknown) => e);
+
+    expect(closing).toBeInstanceOf(FlushTimeoutError);
+    expect(outcomesPerMessage(calls)).toEqual(
+      new Map([
+        ['first', ['WriteAbortedError']],
+        ['second', ['WriterClosedError']],
+        ['third', ['WriterClosedError']],
+      ]),
+    );
+    // kafka-go counts failed writes: the request given up in flight and the buffered batch never sent.
     expect(writer.stats().errors).toBe(2);
   });
 });

@@ -26,7 +26,7 @@ describe('ProducerState', () => {
     expect(state.canStart(batch)).toBe('send');
   });
 
-  it('advances a partition sequence only when the broker acknowledges', () => {
+  it('gives the next batch of a partition the sequences after the previous one', () => {
     const state = idempotentState();
     const first = batchOf(3);
     expect(state.startAttempt(first)).toEqual({ producerId: 7n, epoch: 0, firstSequence: 0 });
@@ -176,5 +176,183 @@ describe('ProducerState', () => {
     state.failed(batch, { mayBeWritten: true });
     expect(state.abandon(batch)).toEqual({ mayBeWritten: true });
     expect(state.canStart(batchOf(2))).toBe('send');
+  });
+
+  it('refuses more than five batches in flight per partition with idempotence, and none at all', () => {
+    expect(() => new ProducerState(true, 6)).toThrow(/at most 5/);
+    expect(() => new ProducerState(false, 0)).toThrow(/positive integer/);
+    expect(new ProducerState(false, 50).maxInFlight).toBe(50);
+  });
+});
+
+/** An idempotent state (producer id 7, epoch 0) pipelining up to `maxInFlight` batches per partition. */
+function pipelinedState(maxInFlight = 5): ProducerState {
+  const state = new ProducerState(true, maxInFlight);
+  state.adoptProducerId({ producerId: 7n, epoch: 0 });
+  return state;
+}
+
+/** Starts `batch` (canStart must say 'send') and marks its request queued on its connection. */
+function send(state: ProducerState, batch: PartitionBatch) {
+  expect(state.canStart(batch)).toBe('send');
+  const lease = state.startAttempt(batch);
+  state.dispatched(batch);
+  return lease;
+}
+
+describe('ProducerState with several batches in flight per partition', () => {
+  it('leases consecutive sequences to up to maxInFlight batches, each joining once the one ahead is queued', () => {
+    const state = pipelinedState(3);
+    const [a, b, c, d] = [batchOf(3), batchOf(2), batchOf(4), batchOf(1)];
+    expect(state.startAttempt(a).firstSequence).toBe(0);
+    // Not queued on a connection yet: b could overtake it.
+    expect(state.canStart(b)).toBe('partition-busy');
+    state.dispatched(a);
+    expect(send(state, b).firstSequence).toBe(3);
+    expect(send(state, c).firstSequence).toBe(5);
+    expect(state.canStart(d)).toBe('partition-busy');
+    expect(state.canStart(batchOf(1, 1))).toBe('send');
+    state.acknowledged(a);
+    expect(send(state, d)).toEqual({ producerId: 7n, epoch: 0, firstSequence: 9 });
+  });
+
+  it('retries a failed head alone, after the batches behind it answered, with its own sequences', () => {
+    const state = pipelinedState();
+    const [a, b, c] = [batchOf(2), batchOf(2), batchOf(2)];
+    const leases = [send(state, a), send(state, b), send(state, c)];
+    state.failed(a, { mayBeWritten: false }); // NOT_ENOUGH_REPLICAS: refused before the append
+    expect(state.canStart(a)).toBe('partition-busy'); // b and c are still out
+    expect(state.canStart(batchOf(2))).toBe('partition-busy'); // nothing new joins behind a failure
+    // b and c arrive after a's gap: OUT_OF_ORDER_SEQUENCE_NUMBER, explained by a.
+    expect(state.failed(b, { mayBeWritten: false, renew: 'bump-epoch' })).toEqual({ resolvable: true });
+    expect(state.failed(c, { mayBeWritten: false, renew: 'bump-epoch' })).toEqual({ resolvable: true });
+    expect(state.canStart(b)).toBe('partition-busy'); // not the head
+
+    expect(send(state, a)).toEqual(leases[0]);
+    expect(state.canStart(b)).toBe('partition-busy'); // one retry at a time
+    state.acknowledged(a);
+    expect(send(state, b)).toEqual(leases[1]);
+    state.acknowledged(b);
+    expect(send(state, c)).toEqual(leases[2]);
+    state.acknowledged(c);
+    expect(state.currentIdentity).toEqual({ producerId: 7n, epoch: 0 });
+    expect(send(state, batchOf(1)).firstSequence).toBe(6);
+  });
+
+  it('keeps a batch in doubt behind the head in doubt, and lets it be acknowledged before the head', () => {
+    const state = pipelinedState();
+    const [a, b] = [batchOf(1), batchOf(1)];
+    const leaseA = send(state, a);
+    send(state, b);
+    state.failed(a, { mayBeWritten: true }); // REQUEST_TIMED_OUT: a may be in the log
+    state.acknowledged(b); // ...and it is, since b follows it
+    expect(send(state, a)).toEqual(leaseA); // its retry is answered as a duplicate
+    state.acknowledged(a);
+    expect(send(state, batchOf(1)).firstSequence).toBe(2);
+  });
+
+  it('starts a partition over under a new epoch when its head meets a sequence error, re-leasing the batches behind it in order', () => {
+    const state = pipelinedState();
+    const [a, b] = [batchOf(2), batchOf(3)];
+    send(state, a);
+    send(state, b);
+    // The head's sequence does not follow what the broker has: its state and ours disagree.
+    expect(state.failed(a, { mayBeWritten: false, renew: 'bump-epoch' })).toEqual({ resolvable: true });
+    expect(state.currentIdentity?.epoch).toBe(1);
+    expect(state.canStart(a)).toBe('partition-busy'); // b's request of the old epoch is still out
+    state.failed(b, { mayBeWritten: false, renew: 'bump-epoch' });
+    expect(state.currentIdentity?.epoch).toBe(1); // b's refusal is explained by a: no second bump
+
+    expect(send(state, a)).toEqual({ producerId: 7n, epoch: 1, firstSequence: 0 });
+    expect(state.canStart(batchOf(1))).toBe('partition-busy'); // b goes again before anything new
+    state.acknowledged(a);
+    expect(send(state, b)).toEqual({ producerId: 7n, epoch: 1, firstSequence: 2 });
+    expect(send(state, batchOf(1)).firstSequence).toBe(5);
+  });
+
+  it('fails a batch in doubt whose partition started over while it waited: its retry could no longer be recognised', () => {
+    const state = pipelinedState();
+    const [a, b, c] = [batchOf(1), batchOf(1), batchOf(1)];
+    send(state, a);
+    send(state, b);
+    send(state, c);
+    state.failed(a, { mayBeWritten: false, renew: 'bump-epoch' });
+    state.failed(b, { mayBeWritten: true }); // its connection dropped: in doubt
+    state.failed(c, { mayBeWritten: false, renew: 'bump-epoch' });
+    send(state, a);
+    state.acknowledged(a);
+
+    expect(state.canStart(b)).toBe('unresolvable');
+    expect(state.abandon(b)).toEqual({ mayBeWritten: true });
+    // c was never written (a, ahead of it, was not): it takes fresh sequences after a's.
+    expect(send(state, c)).toEqual({ producerId: 7n, epoch: 1, firstSequence: 1 });
+  });
+
+  it('starts the partition over when a batch is given up ahead of others: the batches behind it take fresh sequences', () => {
+    const state = pipelinedState();
+    const [a, b, c] = [batchOf(2), batchOf(2), batchOf(2)];
+    send(state, a);
+    send(state, b);
+    send(state, c);
+    state.failed(a, { mayBeWritten: false }); // MESSAGE_TOO_LARGE: fails for good, not written
+    expect(state.abandon(a)).toEqual({ mayBeWritten: false });
+    expect(state.currentIdentity?.epoch).toBe(1); // b's and c's sequences now follow a gap
+    state.failed(b, { mayBeWritten: false, renew: 'bump-epoch' });
+    expect(state.canStart(b)).toBe('partition-busy'); // c's request is still out
+    state.failed(c, { mayBeWritten: false, renew: 'bump-epoch' });
+
+    expect(send(state, b)).toEqual({ producerId: 7n, epoch: 1, firstSequence: 0 });
+    state.acknowledged(b);
+    expect(send(state, c)).toEqual({ producerId: 7n, epoch: 1, firstSequence: 2 });
+    expect(state.currentIdentity?.epoch).toBe(1);
+  });
+
+  it('returns the sequences of the last batch leased when it is given up certainly not written', () => {
+    const state = pipelinedState();
+    const [a, b] = [batchOf(2), batchOf(3)];
+    send(state, a);
+    send(state, b);
+    state.acknowledged(a);
+    state.failed(b, { mayBeWritten: false });
+    state.abandon(b);
+    expect(send(state, batchOf(1))).toEqual({ producerId: 7n, epoch: 0, firstSequence: 2 });
+  });
+
+  it('lets nothing join behind a batch given up while its request is out, until that request answers', () => {
+    const state = pipelinedState();
+    const a = batchOf(1);
+    send(state, a);
+    expect(state.abandon(a)).toEqual({ mayBeWritten: true });
+    expect(state.canStart(batchOf(1))).toBe('partition-busy');
+    state.acknowledged(a);
+    expect(send(state, batchOf(1))).toEqual({ producerId: 7n, epoch: 0, firstSequence: 1 });
+  });
+
+  it('takes no new batch on a partition still finishing batches under the epoch before the current one', () => {
+    const state = pipelinedState();
+    const older = batchOf(1, 0);
+    const olderLease = send(state, older);
+    const elsewhere = batchOf(1, 1);
+    send(state, elsewhere);
+    state.failed(elsewhere, { mayBeWritten: true });
+    state.abandon(elsewhere); // in doubt: partition 1 starts over, the epoch moves to 1
+
+    expect(state.currentIdentity?.epoch).toBe(1);
+    expect(state.canStart(batchOf(1, 0))).toBe('partition-busy');
+    state.failed(older, { mayBeWritten: true });
+    expect(send(state, older)).toEqual(olderLease); // its own retry keeps epoch 0
+    state.acknowledged(older);
+    expect(send(state, batchOf(1, 0))).toEqual({ producerId: 7n, epoch: 1, firstSequence: 0 });
+  });
+
+  it('keeps a partition pipelining for a Writer that is not idempotent, retrying a failed head once the others answered', () => {
+    const state = new ProducerState(false, 2);
+    const [a, b] = [batchOf(1), batchOf(1)];
+    send(state, a);
+    send(state, b);
+    state.failed(a, { mayBeWritten: false });
+    expect(state.canStart(a)).toBe('partition-busy');
+    state.acknowledged(b);
+    expect(state.canStart(a)).toBe('send');
   });
 });
