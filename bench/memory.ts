@@ -14,16 +14,18 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { MALLOC_ENVIRONMENT } from '../cdk/constructs/runtime-environment.ts';
 import { FUNCTION_ENTRIES } from '../cdk/paths.ts';
 import { LocalKafkaCluster } from '../scripts/kafka/broker.ts';
 import { PROJECT_ROOT } from '../scripts/kafka/paths.ts';
+import { awsEnvFor, LocalMoto } from '../scripts/moto/server.ts';
 import { type InvokeResult, LambdaEmulator } from '../scripts/rie/emulator.ts';
 import { lambdaNodeFlags } from '../scripts/rie/node-flags.ts';
 import { deployed } from './cold-start/build.ts';
 import { table } from './measure.ts';
-import { eventBytes, type MemoryInput, memoryInputs } from './memory/inputs.ts';
+import { CLAIM_CHECK_BUCKET, eventBytes, type MemoryInput, memoryInputs } from './memory/inputs.ts';
 import { residentMemory } from './memory/proc-status.ts';
 import { BENCH_CACHE_DIR } from './peers/exec.ts';
 import { round } from './results.ts';
@@ -37,6 +39,8 @@ const GOAL_MIB = 115;
 const OUT = join(BENCH_CACHE_DIR, 'memory');
 const PROBE = join(PROJECT_ROOT, 'bench', 'memory', 'heap-probe.mjs');
 const MiB = 2 ** 20;
+/** moto's S3 for the claim-check row: next to the broker's port, which nothing else here uses. */
+const MOTO_PORT = 35293;
 
 /** One input's measurement. */
 interface MemoryRow {
@@ -73,6 +77,19 @@ function expectSuccess(input: MemoryInput, result: InvokeResult, output: () => s
   }
 }
 
+/** Region and the fake credentials moto accepts, as the function gets them from its environment. */
+function s3ClientSettings(endpoint: string) {
+  const env = awsEnvFor(endpoint);
+  return {
+    region: env.AWS_REGION,
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID as string,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string,
+    },
+  };
+}
+
 /** Asks the probe in `pid` for its peaks and waits for the file. */
 async function heapPeaks(pid: number, file: string): Promise<Record<string, number>> {
   process.kill(pid, 'SIGUSR2');
@@ -83,7 +100,12 @@ async function heapPeaks(pid: number, file: string): Promise<Record<string, numb
   throw new Error(`the heap probe in process ${pid} did not answer`);
 }
 
-async function measure(input: MemoryInput, index: number, brokers: string[]): Promise<MemoryRow> {
+async function measure(
+  input: MemoryInput,
+  index: number,
+  brokers: string[],
+  s3Endpoint: string | undefined,
+): Promise<MemoryRow> {
   const probeFile = join(OUT, `probe-${index}.json`);
   await rm(probeFile, { force: true });
   const emulator = await LambdaEmulator.start({
@@ -102,6 +124,7 @@ async function measure(input: MemoryInput, index: number, brokers: string[]): Pr
       NODE_OPTIONS: `--enable-source-maps --import=${pathToFileURL(PROBE).href}`,
       ...MALLOC_ENVIRONMENT,
       MEMORY_PROBE_FILE: probeFile,
+      ...(input.s3 ? awsEnvFor(s3Endpoint as string) : {}),
       ...input.environment,
     },
   });
@@ -161,9 +184,15 @@ const given = process.env.BENCH_BROKERS?.split(',');
 const cluster = given
   ? undefined
   : await LocalKafkaCluster.start({ name: 'bench-memory', nodeCount: 1, basePort: 35292 });
+const moto = inputs.some((input) => input.s3) ? await LocalMoto.start({ port: MOTO_PORT }) : undefined;
 const loadBefore = loadavg();
 const rows: MemoryRow[] = [];
 try {
+  if (moto) {
+    const s3 = new S3Client({ endpoint: moto.endpoint, ...s3ClientSettings(moto.endpoint) });
+    await s3.send(new CreateBucketCommand({ Bucket: CLAIM_CHECK_BUCKET }));
+    s3.destroy();
+  }
   const brokers = given ?? (cluster as LocalKafkaCluster).brokers;
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
@@ -176,7 +205,7 @@ try {
   });
   await admin.disconnect();
   for (const [index, input] of inputs.entries()) {
-    const row = await measure(input, index, brokers);
+    const row = await measure(input, index, brokers, moto?.endpoint);
     rows.push(row);
     console.log(
       `${row.function}, ${row.input}: peak RSS ${row.peakRssMiB} MiB, heap ${row.peakHeapUsedMiB} MiB`,
@@ -184,6 +213,7 @@ try {
   }
 } finally {
   await cluster?.stop();
+  await moto?.stop();
 }
 const loadAfter = loadavg();
 

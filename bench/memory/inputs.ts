@@ -18,6 +18,8 @@ export const EVENTBRIDGE_ENTRY_BYTES = 256 * 1024;
 const ENVELOPE_MARGIN_BYTES = 8 * 1024;
 
 export const WEBHOOK_SECRET = 'bench-memory-webhook-secret';
+/** The bucket the claim-check row stores values in (moto's S3). */
+export const CLAIM_CHECK_BUCKET = 'bench-memory-claim-checks';
 
 /** One measured input: the function, its settings and the event every invocation gets. */
 export interface MemoryInput {
@@ -26,6 +28,8 @@ export interface MemoryInput {
   input: string;
   /** Settings on top of the function's Kafka settings. */
   environment: Record<string, string>;
+  /** Needs S3 (moto) for the claim check: `environment` names the bucket, bench/memory.ts adds the endpoint. */
+  s3?: boolean;
   event: unknown;
 }
 
@@ -120,6 +124,14 @@ export function memoryInputs(topic: string): MemoryInput[] {
       function: 'webhook',
       input: '~6 MB JSON body (6 MB event)',
       environment: webhookEnv(SYNC_PAYLOAD_BYTES),
+      event: webhookAtLimit(topic, SYNC_PAYLOAD_BYTES, false),
+    },
+    {
+      function: 'webhook',
+      input: '~6 MB JSON body, claim check to S3 (moto)',
+      // Above the default 1 MB threshold: the body goes to S3 and the record carries its reference.
+      environment: { ...webhookEnv(SYNC_PAYLOAD_BYTES), KAFKA_CLAIM_CHECK_BUCKET: CLAIM_CHECK_BUCKET },
+      s3: true,
       event: webhookAtLimit(topic, SYNC_PAYLOAD_BYTES, false),
     },
     {

@@ -1,5 +1,6 @@
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { SqsConfig } from '../config/sqs-config.ts';
+import { emptyHeaderRecord } from '../writer/header-record.ts';
 import type { Message } from '../writer/message.ts';
 import { MappingError } from './errors.ts';
 
@@ -74,11 +75,11 @@ function keyOf(record: SQSRecord, source: SqsConfig['key']): string | Buffer | n
 }
 
 /**
- * An empty header record without a prototype: an attribute may be named `__proto__` (SQS and SNS
+ * An empty header record that inherits nothing: an attribute may be named `__proto__` (SQS and SNS
  * allow it), and on a plain object assigning that name would set the prototype, not a header.
  */
 function emptyHeaders(): Record<string, string | Buffer> {
-  return Object.create(null) as Record<string, string | Buffer>;
+  return emptyHeaderRecord<string | Buffer>();
 }
 
 function attributesToHeaders(attributes: SQSMessageAttributes): Record<string, string | Buffer> {

@@ -4,6 +4,7 @@ import {
   MissingTopicError,
   TopicConflictError,
 } from './errors.ts';
+import { emptyHeaderRecord } from './header-record.ts';
 import type { HeaderValue, Message, MessageBytes, ResolvedMessage } from './message.ts';
 
 /**
@@ -76,9 +77,9 @@ function resolveHeaders(
 ): Record<string, Buffer | Buffer[]> | undefined {
   if (headers === undefined || headers === null) return undefined;
   if (typeof headers !== 'object') throw new InvalidMessageError(index, 'headers must be an object');
-  // No prototype: a header may be named `__proto__` (an SQS attribute can be), and on a plain
-  // object assigning that name would replace the prototype instead of adding the header.
-  const result = Object.create(null) as Record<string, Buffer | Buffer[]>;
+  // Inheriting nothing: a header may be named `__proto__` (an SQS attribute can be), and on a
+  // plain object assigning that name would replace the prototype instead of adding the header.
+  const result = emptyHeaderRecord<Buffer | Buffer[]>();
   for (const [name, header] of Object.entries(headers)) {
     result[name] = Array.isArray(header)
       ? header.map((h: HeaderValue) => toHeaderBuffer(h, index, name))

@@ -53,9 +53,10 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
     };
     const messages: Message[] = [];
     const indexOf: number[] = [];
+    // The invocation's trace, for records that carry none of their own: read and converted once
+    // per invocation, not per record (10,000 of them in a full batch).
+    const invocation = pickTraceContext(invocationTrace());
     // Bodies the SQS Extended Client put in S3 are read first; one that cannot be read fails its record.
-    // Read once per invocation, not per record (10,000 of them in a full batch).
-    const invocation = invocationTrace();
     const resolved = await resolveExtendedPayloads(
       records,
       undefined,
@@ -78,7 +79,7 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
       try {
         const message = { ...mapRecord(record, config), topic: config.topic };
         // The record's own X-Ray header (AWSTraceHeader) first, then the invocation's.
-        const trace = pickTraceContext({ xray: record.attributes?.AWSTraceHeader }, invocation);
+        const trace = pickTraceContext({ xray: record.attributes?.AWSTraceHeader }) ?? invocation;
         messages.push(withTraceContext(message, trace));
         indexOf.push(index);
       } catch (error) {

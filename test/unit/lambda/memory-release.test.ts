@@ -1,9 +1,14 @@
 import type { MiddlewareObj } from '@middy/core';
 import middy from '@middy/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { releaseMemoryAfterLargeInvocations } from '../../../lib/lambda/memory-release.ts';
+import {
+  collectAfterTheAnswer,
+  releaseMemoryAfterLargeInvocations,
+} from '../../../lib/lambda/memory-release.ts';
 
 const MiB = 2 ** 20;
+/** Collects at once, so a test can count collections right after the invocation. */
+const now = (collect: () => void) => collect();
 
 /** A handler wrapped in the middleware alone. */
 function wrapped(middleware: MiddlewareObj, handler: () => Promise<string>) {
@@ -21,6 +26,7 @@ describe('releaseMemoryAfterLargeInvocations', () => {
       thresholdBytes: 32 * MiB,
       gc,
       memoryUsage: () => ({ heapUsed: 30 * MiB, arrayBuffers: 3 * MiB }),
+      schedule: now,
     });
     await expect(wrapped(middleware, async () => 'done')({}, {} as never)).resolves.toBe('done');
     expect(gc).toHaveBeenCalledTimes(1);
@@ -32,6 +38,7 @@ describe('releaseMemoryAfterLargeInvocations', () => {
       thresholdBytes: 32 * MiB,
       gc,
       memoryUsage: () => ({ heapUsed: 20 * MiB, arrayBuffers: 1 * MiB }),
+      schedule: now,
     });
     await wrapped(middleware, async () => 'done')({}, {} as never);
     expect(gc).not.toHaveBeenCalled();
@@ -43,6 +50,7 @@ describe('releaseMemoryAfterLargeInvocations', () => {
       thresholdBytes: 1,
       gc,
       memoryUsage: () => ({ heapUsed: 2, arrayBuffers: 0 }),
+      schedule: now,
     });
     const failing = wrapped(middleware, async () => {
       throw new Error('write failed');
@@ -58,6 +66,7 @@ describe('releaseMemoryAfterLargeInvocations', () => {
     const middleware = releaseMemoryAfterLargeInvocations({
       gc,
       memoryUsage: () => ({ heapUsed, arrayBuffers: 0 }),
+      schedule: now,
     });
     const handler = wrapped(middleware, async () => 'done');
     await handler({}, {} as never);
@@ -65,6 +74,45 @@ describe('releaseMemoryAfterLargeInvocations', () => {
     heapUsed = 16 * MiB + 1;
     await handler({}, {} as never);
     expect(gc).toHaveBeenCalledTimes(1);
+  });
+
+  it('asks V8 for the collection that compacts and gives freed pages back', async () => {
+    const gc = vi.fn();
+    const middleware = releaseMemoryAfterLargeInvocations({
+      thresholdBytes: 1,
+      gc,
+      memoryUsage: () => ({ heapUsed: 2, arrayBuffers: 0 }),
+      schedule: now,
+    });
+    await wrapped(middleware, async () => 'done')({}, {} as never);
+    expect(gc).toHaveBeenCalledWith({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  });
+
+  it('collects only after the invocation has answered, once the event is garbage too', async () => {
+    const gc = vi.fn();
+    const middleware = releaseMemoryAfterLargeInvocations({
+      thresholdBytes: 1,
+      gc,
+      memoryUsage: () => ({ heapUsed: 2, arrayBuffers: 0 }),
+    });
+    const events: string[] = [];
+    gc.mockImplementation(() => events.push('collected'));
+    const handler = wrapped(middleware, async () => 'done');
+    // As Lambda's runtime client answers: from an immediate queued when the handler settles.
+    await handler({}, {} as never).then(
+      () => new Promise<void>((resolve) => setImmediate(() => resolve(void events.push('answered')))),
+    );
+    expect(events).toEqual(['answered']);
+    await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+    expect(events).toEqual(['answered', 'collected']);
+  });
+
+  it('schedules the collection two turns of the event loop later', async () => {
+    const order: string[] = [];
+    collectAfterTheAnswer(() => order.push('collected'));
+    setImmediate(() => order.push('first turn'));
+    await new Promise((resolve) => setImmediate(() => setImmediate(() => setImmediate(resolve))));
+    expect(order).toEqual(['first turn', 'collected']);
   });
 
   it('does nothing where the runtime does not expose gc (plain Node, tests)', async () => {
