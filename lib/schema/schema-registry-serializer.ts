@@ -1,7 +1,9 @@
 import type { MessageBytes } from '../writer/message.ts';
+import { SchemaDefinitionError } from './formats/schema-definition-error.ts';
 import { PromiseCache, waitFor } from './registry/schema-cache.ts';
 import type { ResolvedSchema, SchemaSource } from './resolved-schema.ts';
 import {
+  SchemaRegistryError,
   SchemaValidationError,
   type SerializedValue,
   type SerializeOptions,
@@ -36,12 +38,24 @@ export class SchemaRegistrySerializer implements ValueSerializer {
       options?.signal,
       `the schema of ${this.source.describe(subject)}`,
     );
-    return schema.frame(schema.codec.encode(json));
+    return schema.frame(encode(schema, json, () => this.source.describe(subject)));
   }
 
   /** Forgets every schema: the next message fetches again (tests; a caller that wants a newer `latest`). */
   clearCache(): void {
     this.schemas.clear();
+  }
+}
+
+/** The codec's payload; a schema found unusable only now is the registry's problem, not the sender's. */
+function encode(schema: ResolvedSchema, json: string, where: () => string): Uint8Array {
+  try {
+    return schema.codec.encode(json);
+  } catch (error) {
+    if (!(error instanceof SchemaDefinitionError)) throw error;
+    throw new SchemaRegistryError(`the schema of ${where()} cannot be used: ${error.message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 import { type CodecOptions, type SchemaCodec, ValueFormat } from './codec.ts';
 
 /**
- * Builds the codec of one schema, importing its format's library only now (avsc, Ajv, protobufjs):
+ * Builds the codec of one schema, importing its format's library only now (avsc, @cfworker/json-schema, protobufjs):
  * a function without a schema, or with another format, never loads the others. Throws a
  * SchemaDefinitionError when the schema cannot be used.
  */
