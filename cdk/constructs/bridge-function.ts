@@ -63,9 +63,9 @@ export interface BridgeFunctionProps {
   readonly timeout?: Duration;
   /**
    * Memory in MB; CPU, and so TLS handshakes and cold starts, scale with it. The trigger
-   * constructs pass what `npm run bench:memory` measured for their function (FUNCTION_MEMORY_MB);
-   * this default covers the largest input measured for any of them, an SQS batch of 10,000
-   * records in a 6 MB event (peak RSS about 142 MiB).
+   * constructs pass what `npm run bench:memory` measured for their function (FUNCTION_MEMORY_MB:
+   * 128 for each; the largest input measured, a webhook body near 6 MB with the claim check on,
+   * peaks at about 109 MiB, an SQS batch of 10,000 records at about 106 MiB).
    * @default 256
    */
   readonly memorySize?: number;

@@ -46,7 +46,8 @@ const RELEASE: GcOptions = { type: 'major', execution: 'sync', flavor: 'last-res
  * stayed at the invocation's high-water mark, ~105 MiB after every 10,000-record batch, and the next
  * batch's event (its JSON text in ric's native client, then as a string, then parsed) came on top
  * of it: 131 MiB. The `last-resort` collection compacts and returns those pages: the runtime is back
- * to ~64 MiB between invocations and a 10,000-record batch peaks at ~109 MiB (bench/memory.ts).
+ * to ~64 MiB between invocations and a 10,000-record batch peaks at ~109 MiB with this change
+ * alone (bench/README.md#memory).
  * It costs two full marks of what is live (~7 MiB between invocations), run while the runtime
  * waits for the next event rather than before the answer, and the young generation grows again in
  * the next large invocation.
