@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { kafkaConsumer } from '@aws-lambda-powertools/kafka';
 import { CreateRegistryCommand, CreateSchemaCommand, GlueClient } from '@aws-sdk/client-glue';
 import { Kafka, logLevel } from 'kafkajs';
+import protobuf from 'protobufjs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { useApicurio } from '../support/apicurio.ts';
 import {
@@ -53,6 +55,37 @@ async function throughKafka(values: readonly Buffer[]): Promise<KcatRecord[]> {
     await producer.disconnect();
   }
   return consumeWithKcat(brokers, topic, { count: values.length });
+}
+
+/** One Confluent Protobuf value (magic byte and id already off) through Powertools alone, as JSON. */
+async function powertoolsAlone(value: Buffer, type: protobuf.Type): Promise<unknown> {
+  const handler = kafkaConsumer(
+    async (event) => event.records.map((r) => (r.value as protobuf.Message).toJSON()),
+    {
+      value: { type: 'protobuf', schema: type },
+    },
+  );
+  const record = {
+    topic: 't',
+    partition: 0,
+    offset: 0,
+    timestamp: 0,
+    timestampType: 'CREATE_TIME',
+    headers: [],
+  };
+  const event = {
+    records: {
+      't-0': [
+        {
+          ...record,
+          value: value.toString('base64'),
+          valueSchemaMetadata: { dataFormat: 'PROTOBUF', schemaId: '1' },
+        },
+      ],
+    },
+  };
+  const [json] = (await handler(event as never, {} as never)) as unknown[];
+  return json;
 }
 
 const ORDER_AVRO = JSON.stringify({
@@ -278,7 +311,7 @@ function protoString(field: number, text: string): Buffer {
   return Buffer.concat([Buffer.from([(field << 3) | 2, bytes.length]), bytes]);
 }
 const protoVarint = (field: number, value: number) => Buffer.from([(field << 3) | 0, value]);
-const LINE = { sku: 'sku-1', qty: '7', tags: ['gift', 'fragile'] };
+const LINE = { sku: 'abc-123', qty: '7', tags: ['gift', 'fragile'] };
 const LINE_PROTO = Buffer.concat([
   protoString(1, LINE.sku),
   protoVarint(2, 7),
@@ -315,6 +348,29 @@ describe('Powertools judges Protobuf and JSON Schema records in Confluent framin
       ).toEqual([expected]);
       expect(decoded[0]?.valueSchemaMetadata).toEqual({ dataFormat: 'PROTOBUF', schemaId: String(id) });
     }
+  });
+
+  it('gives the same verdict whatever Powertools decoded before (Powertools 2.35.0 alone does not)', async () => {
+    const id = await register(`proto-state-${Date.now()}-value`, ORDER_PROTO, 'PROTOBUF');
+    const nested = confluentFrame(id, LINE_PROTO, [0, 0]);
+    const line = protobuf.parse(ORDER_PROTO).root.lookupType('acme.Order.Line');
+    // Put Powertools' remembered index reading back to int32 with a record only that reading
+    // decodes: count byte 02 (int32 2, sint32 1), then 07 07, then field 1 = "A". sint32 skips one
+    // byte and meets tag 07 (wire type 7: invalid); int32 skips two and decodes.
+    const flipper = protobuf.parse('syntax = "proto3"; message F { string p = 1; }').root.lookupType('F');
+    expect(await powertoolsAlone(Buffer.from([0x02, 0x07, 0x07, 0x0a, 0x01, 0x41]), flipper)).toEqual({
+      p: 'A',
+    });
+    // Now Powertools alone reads the nested message's [0, 0] (04 00 00) as "skip 4 bytes" and
+    // loses the first two fields without an error (the sku's 'a' then reads as the tag of a 64-bit
+    // field, which swallows the rest of sku and qty): the reason the judge primes it.
+    expect(await powertoolsAlone(nested.subarray(5), line)).toEqual({ tags: LINE.tags });
+
+    const decoded = await decodeWithPowertools(await throughKafka([nested]), {
+      registry: registry(),
+      protobufMessage: 'acme.Order.Line',
+    });
+    expect(decoded.map((r) => r.json)).toEqual([LINE]);
   });
 
   it('fails a Protobuf record with an unknown id or a truncated payload', async () => {
