@@ -1,6 +1,6 @@
 /**
  * `npm run bundle-report`: synthesizes the CDK app (local esbuild, as `cdk synth` does) once with
- * MSK IAM auth and once with SASL/SCRAM, then prints for each function the code its deployed asset
+ * MSK IAM auth, once with SASL/SCRAM and once with SASL/SCRAM + Avro values (a schema registry), then prints for each function the code its deployed asset
  * loads at init (index.mjs and the chunks it imports statically) and its module-load time: the
  * median, over many fresh Node.js 22 processes, of `await import(index.mjs)` with the function's own
  * environment. Goals: <= 400 KiB at init and <= 40 ms per function, and the MSK IAM signer off the
@@ -40,6 +40,20 @@ const VARIANTS = [
       brokerMode: 'external',
       bootstrapServers: 'kafka.example.com:9096',
       secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kafka-AbCdEf',
+    },
+  },
+  {
+    // The SCRAM functions with Avro values from a Confluent-compatible registry: lib/schema and its
+    // codec are separate chunks, loaded on the first write, so init should not grow.
+    name: 'scram+avro',
+    auth: 'scram-sha-512',
+    context: {
+      brokerMode: 'external',
+      bootstrapServers: 'kafka.example.com:9096',
+      secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kafka-AbCdEf',
+      valueFormat: 'avro',
+      schemaRegistryUrl: 'https://schema-registry.example.com',
+      schemaRegistrySecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-AbCdEf',
     },
   },
 ] as const;
