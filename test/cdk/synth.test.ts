@@ -164,7 +164,7 @@ const LAZY = [
   'lib/schema/formats/',
   'lib/schema/registry/',
   'node_modules/avsc/',
-  'node_modules/ajv/',
+  'node_modules/@cfworker/json-schema/',
   'node_modules/protobufjs/',
   'node_modules/@aws-sdk/client-glue/',
 ];
@@ -204,7 +204,7 @@ describe.each(MODE_NAMES)('bundles: %s', (mode: ModeName) => {
       for (const fragment of [
         'lib/schema/create-value-serializer.ts',
         'node_modules/avsc/',
-        'node_modules/ajv/',
+        'node_modules/@cfworker/json-schema/',
         'node_modules/protobufjs/',
         'node_modules/@aws-sdk/client-glue/',
       ]) {
