@@ -2,7 +2,19 @@ import protobuf from 'protobufjs';
 import { SchemaValidationError } from '../value-serializer.ts';
 import { jsonPointer } from './json-input.ts';
 
-type Path = (string | number)[];
+/**
+ * Where a value sits, as a chain up to the root (undefined): one small node per field visited, and
+ * the pointer is spelled out only when a value fails.
+ */
+type Path = { up: Path; key: string | number } | undefined;
+
+const at = (up: Path, key: string | number): Path => ({ up, key });
+
+function tokensOf(path: Path): (string | number)[] {
+  const tokens: (string | number)[] = [];
+  for (let node = path; node; node = node.up) tokens.unshift(node.key);
+  return tokens;
+}
 
 /**
  * Protobuf's JSON mapping (proto3 JSON, https://protobuf.dev/programming-guides/json/) from a
@@ -20,11 +32,11 @@ type Path = (string | number)[];
  * silently), two members of one oneof, a missing proto2 `required` field, out-of-range numbers.
  */
 export function protobufObjectFromJson(type: protobuf.Type, json: unknown): Record<string, unknown> {
-  return messageFromJson(type, json, []);
+  return messageFromJson(type, json, undefined);
 }
 
 function fail(path: Path, message: string): never {
-  const pointer = jsonPointer(path);
+  const pointer = jsonPointer(tokensOf(path));
   throw new SchemaValidationError(`${pointer || 'the value'}: ${message}`, pointer);
 }
 
@@ -35,50 +47,79 @@ function describe(value: unknown): string {
 }
 
 function messageFromJson(type: protobuf.Type, json: unknown, path: Path): Record<string, unknown> {
-  const special = WELL_KNOWN[type.fullName];
-  if (special) return special(type, json, path);
+  const plan = planOf(type);
+  if (plan.special) return plan.special(type, json, path);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    fail(path, `expected an object (message ${type.fullName.slice(1)}), got ${describe(json)}`);
+    fail(path, `expected an object (message ${plan.name}), got ${describe(json)}`);
   }
-  const byJsonKey = fieldsByJsonKey(type);
   const out: Record<string, unknown> = {};
-  const oneofMember = new Map<string, string>();
-  for (const [key, value] of Object.entries(json)) {
-    const field = byJsonKey.get(key);
-    const fieldPath = [...path, key];
-    if (!field) fail(fieldPath, `${type.fullName.slice(1)} has no field "${key}"`);
+  let oneofMember: Map<string, string> | undefined;
+  for (const key in json) {
+    if (!Object.hasOwn(json, key)) continue;
+    const value = (json as Record<string, unknown>)[key];
+    const known = plan.byJsonKey.get(key);
+    const fieldPath = at(path, key);
+    if (!known) fail(fieldPath, `${plan.name} has no field "${key}"`);
+    const { field } = known;
     if (Object.hasOwn(out, field.name)) fail(fieldPath, `field "${field.name}" is given twice`);
-    if (value === null && !isNullValueEnum(field)) continue;
-    const oneof = field.partOf;
-    if (oneof && oneof.fieldsArray.length > 1) {
-      const other = oneofMember.get(oneof.name);
-      if (other) fail(fieldPath, `"${key}" and "${other}" are both members of oneof ${oneof.name}`);
-      oneofMember.set(oneof.name, key);
+    if (value === null && !known.nullIsAValue) continue;
+    if (known.oneof) {
+      oneofMember ??= new Map();
+      const other = oneofMember.get(known.oneof);
+      if (other) fail(fieldPath, `"${key}" and "${other}" are both members of oneof ${known.oneof}`);
+      oneofMember.set(known.oneof, key);
     }
     out[field.name] = fieldFromJson(field, value, fieldPath);
   }
-  for (const field of type.fieldsArray) {
-    if (field.required && !Object.hasOwn(out, field.name)) {
-      fail([...path, field.jsonName ?? field.name], `required field "${field.name}" is missing`);
+  for (const field of plan.required) {
+    if (!Object.hasOwn(out, field.name)) {
+      fail(at(path, field.jsonName ?? field.name), `required field "${field.name}" is missing`);
     }
   }
   return out;
 }
 
-const jsonKeyCache = new WeakMap<protobuf.Type, Map<string, protobuf.Field>>();
+interface KnownField {
+  field: protobuf.Field;
+  /** google.protobuf.NullValue: JSON null is its value, not an absent field. */
+  nullIsAValue: boolean;
+  /** The oneof it belongs to, when that has other members. */
+  oneof: string | undefined;
+}
 
-/** Both names a field answers to in JSON: the proto name and the JSON name. */
-function fieldsByJsonKey(type: protobuf.Type): Map<string, protobuf.Field> {
-  let keys = jsonKeyCache.get(type);
-  if (!keys) {
-    keys = new Map();
+/** What reading one message type needs, worked out once: protobufjs computes fullName per read. */
+interface MessagePlan {
+  name: string;
+  special: WellKnownReader | undefined;
+  /** Both names a field answers to in JSON: the proto name and the JSON name. */
+  byJsonKey: Map<string, KnownField>;
+  required: protobuf.Field[];
+}
+
+const plans = new WeakMap<protobuf.Type, MessagePlan>();
+
+function planOf(type: protobuf.Type): MessagePlan {
+  let plan = plans.get(type);
+  if (!plan) {
+    const byJsonKey = new Map<string, KnownField>();
     for (const field of type.fieldsArray) {
-      keys.set(field.name, field);
-      if (field.jsonName) keys.set(field.jsonName, field);
+      const known: KnownField = {
+        field,
+        nullIsAValue: isNullValueEnum(field),
+        oneof: field.partOf && field.partOf.fieldsArray.length > 1 ? field.partOf.name : undefined,
+      };
+      byJsonKey.set(field.name, known);
+      if (field.jsonName) byJsonKey.set(field.jsonName, known);
     }
-    jsonKeyCache.set(type, keys);
+    plan = {
+      name: type.fullName.slice(1),
+      special: WELL_KNOWN[type.fullName],
+      byJsonKey,
+      required: type.fieldsArray.filter((field) => field.required),
+    };
+    plans.set(type, plan);
   }
-  return keys;
+  return plan;
 }
 
 function isNullValueEnum(field: protobuf.Field): boolean {
@@ -91,7 +132,7 @@ function fieldFromJson(field: protobuf.Field, value: unknown, path: Path): unkno
       fail(path, `expected an object (map), got ${describe(value)}`);
     const out: Record<string, unknown> = {};
     for (const [key, entry] of Object.entries(value as object)) {
-      const entryPath = [...path, key];
+      const entryPath = at(path, key);
       checkMapKey(field.keyType, key, entryPath);
       if (entry === null) fail(entryPath, 'a map value cannot be null');
       out[key] = singleFromJson(field, entry, entryPath);
@@ -101,8 +142,9 @@ function fieldFromJson(field: protobuf.Field, value: unknown, path: Path): unkno
   if (field.repeated) {
     if (!Array.isArray(value)) fail(path, `expected an array, got ${describe(value)}`);
     return value.map((element, index) => {
-      if (element === null) fail([...path, index], 'an element of a repeated field cannot be null');
-      return singleFromJson(field, element, [...path, index]);
+      const elementPath = at(path, index);
+      if (element === null) fail(elementPath, 'an element of a repeated field cannot be null');
+      return singleFromJson(field, element, elementPath);
     });
   }
   return singleFromJson(field, value, path);
@@ -131,6 +173,8 @@ const UINT32 = { min: 0, max: 0xffff_ffff };
 const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
 const UINT64 = { min: 0n, max: 2n ** 64n - 1n };
 const FLOAT_MAX = 3.4028234663852886e38;
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const INTEGER_TEXT = /^-?(0|[1-9][0-9]*)$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
@@ -154,10 +198,10 @@ function scalarFromJson(scalar: string, value: unknown, path: Path): unknown {
     case 'int32':
     case 'sint32':
     case 'sfixed32':
-      return Number(integerFromJson(scalar, value, path, INT32.min, INT32.max));
+      return int32FromJson(scalar, value, path, INT32);
     case 'uint32':
     case 'fixed32':
-      return Number(integerFromJson(scalar, value, path, UINT32.min, UINT32.max));
+      return int32FromJson(scalar, value, path, UINT32);
     case 'int64':
     case 'sint64':
     case 'sfixed64':
@@ -179,6 +223,19 @@ function floatFromJson(scalar: string, value: unknown, path: Path): number {
   else fail(path, `expected a number (${scalar}), got ${describe(value)}`);
   if (scalar === 'float' && Math.abs(number) > FLOAT_MAX) fail(path, `${number} is out of range for a float`);
   return number;
+}
+
+/** A 32-bit integer: the common case (a JSON number in range) without BigInt. */
+function int32FromJson(
+  scalar: string,
+  value: unknown,
+  path: Path,
+  range: { min: number; max: number },
+): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= range.min && value <= range.max) {
+    return value;
+  }
+  return Number(integerFromJson(scalar, value, path, range.min, range.max));
 }
 
 function integerFromJson(
@@ -208,8 +265,7 @@ function integerFromJson(
  * (the `{low, high}` shape the writer takes, two's complement), so no Long library is needed.
  */
 function long(value: bigint, unsigned: boolean): number | { low: number; high: number; unsigned: boolean } {
-  if (value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER))
-    return Number(value);
+  if (value >= MIN_SAFE && value <= MAX_SAFE) return Number(value);
   const bits = BigInt.asUintN(64, value);
   return { low: Number(bits & 0xffff_ffffn), high: Number(bits >> 32n), unsigned };
 }
@@ -227,10 +283,9 @@ function checkMapKey(keyType: string, key: string, path: Path): void {
 }
 
 /** The well-known types whose JSON form is not an object of their fields. */
-const WELL_KNOWN: Record<
-  string,
-  (type: protobuf.Type, json: unknown, path: Path) => Record<string, unknown>
-> = {
+type WellKnownReader = (type: protobuf.Type, json: unknown, path: Path) => Record<string, unknown>;
+
+const WELL_KNOWN: Record<string, WellKnownReader> = {
   '.google.protobuf.Timestamp': (_type, json, path) => timestampFromJson(json, path),
   '.google.protobuf.Duration': (_type, json, path) => durationFromJson(json, path),
   ...Object.fromEntries(

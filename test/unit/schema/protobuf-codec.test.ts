@@ -213,6 +213,30 @@ describe('Protobuf codec', () => {
     expect(decoded.big).toBe('9007199254740993');
   });
 
+  it('keeps the extremes of int64 and uint64 exact as JSON numbers, next to digits in strings', () => {
+    const codec = createProtobufCodec(SHOP_PROTO);
+    const type = decoder(SHOP_PROTO, 'shop.v1.Order');
+    const json = '{"id":"1234567890123456789","big":-9223372036854775808,"ubig":18446744073709551615}';
+    const decoded = type.toObject(type.decode(codec.encode(json)), { longs: String });
+    expect(decoded).toMatchObject({
+      id: '1234567890123456789',
+      big: '-9223372036854775808',
+      ubig: '18446744073709551615',
+    });
+  });
+
+  it('reads safe integers without the big-integer path (15 digits, int64 and int32)', () => {
+    const codec = createProtobufCodec(SHOP_PROTO);
+    const type = decoder(SHOP_PROTO, 'shop.v1.Order');
+    const decoded = type.toObject(
+      type.decode(codec.encode('{"big":-999999999999999,"lines":[{"qty":-7}]}')),
+      {
+        longs: String,
+      },
+    );
+    expect(decoded).toMatchObject({ big: '-999999999999999', lines: [{ qty: -7 }] });
+  });
+
   it.each([
     ['an unknown field', '{"coupon":"x"}', '/coupon', 'has no field "coupon"'],
     [
