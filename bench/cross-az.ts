@@ -169,7 +169,11 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
             options: { maxInFlightPerPartition: 1 },
           }),
       ],
-      ['java', (topic) => javaProducer({ brokers, topic, messages, valueBytes, props: JAVA_PROPS })],
+      [
+        'java',
+        (topic) =>
+          javaProducer({ brokers, topic, probeTopic: probe, messages, valueBytes, props: JAVA_PROPS }),
+      ],
       ['librdkafka', (topic) => librdkafka({ brokers, topic, probeTopic: probe, messages, valueBytes })],
       ['confluent-streamed', (topic) => confluentContender(on(topic), 'streamed')],
     ]);

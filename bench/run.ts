@@ -133,6 +133,7 @@ try {
         javaProducer({
           brokers,
           topic,
+          probeTopic: topics.probe,
           messages,
           valueBytes,
           props: process.env.BENCH_JAVA_PROPS?.split(' ').filter(Boolean) ?? JAVA_PROPS,

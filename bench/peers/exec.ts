@@ -21,8 +21,16 @@ export interface ExecResult {
 export function exec(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; hint?: string } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    hint?: string;
+    /** How errors name the command (default: the command and its arguments). */
+    label?: string;
+  } = {},
 ): Promise<ExecResult> {
+  const label = options.label ?? `${command} ${args.join(' ')}`;
   const timeoutMs = options.timeoutMs ?? 180_000;
   return new Promise((resolve, reject) => {
     const start = performance.now();
@@ -40,7 +48,7 @@ export function exec(
       clearTimeout(timer);
       const why =
         error.code === 'ENOENT' ? `not installed${options.hint ? `: ${options.hint}` : ''}` : error.message;
-      reject(new Error(`${command} could not start: ${why}`, { cause: error }));
+      reject(new Error(`${options.label ?? command} could not start: ${why}`, { cause: error }));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -49,7 +57,7 @@ export function exec(
       const stderr = Buffer.concat(err).toString('utf8');
       if (code === 0) return resolve({ stdout, stderr, wallMs });
       const how = signal ? `was killed by ${signal}` : `exited with ${code}`;
-      reject(new Error(`${command} ${args.join(' ')} ${how}:\n${stderr.slice(-3000)}`));
+      reject(new Error(`${label} ${how}:\n${stderr.slice(-3000)}`));
     });
   });
 }

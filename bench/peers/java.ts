@@ -2,7 +2,7 @@
 import { ensureKafkaJars, kafkaVersion } from '../../scripts/kafka/install.ts';
 import type { Contender } from '../contender.ts';
 import { median } from '../measure.ts';
-import { exec } from './exec.ts';
+import { execWithCpu } from './child-cpu.ts';
 
 /**
  * Producer settings beyond the defaults. acks=all like every contender; idempotence off because
@@ -21,24 +21,26 @@ export const JAVA_PROPS = ['acks=all', 'enable.idempotence=false', 'batch.size=1
 export async function javaProducer(options: {
   brokers: string[];
   topic: string;
+  /** Where the 1-record start-up runs write (not the measured topic, whose count is checked). */
+  probeTopic: string;
   messages: number;
   valueBytes: number;
   props: string[];
 }): Promise<Contender> {
   const [libs, version] = await Promise.all([ensureKafkaJars(), kafkaVersion()]);
   const latency = { p50: [] as number[], p99: [] as number[] };
-  const args = [
+  const startupCpu: number[] = [];
+  const args = (topic: string, records: number, warmup: number) => [
     '-cp',
     `${libs}/*`,
     'org.apache.kafka.tools.ProducerPerformance',
     '--bootstrap-server',
     options.brokers.join(','),
     '--topic',
-    options.topic,
+    topic,
     '--num-records',
-    String(options.messages * 3),
-    '--warmup-records',
-    String(options.messages * 2),
+    String(records),
+    ...(warmup > 0 ? ['--warmup-records', String(warmup)] : []),
     '--record-size',
     String(options.valueBytes),
     '--throughput',
@@ -56,10 +58,17 @@ export async function javaProducer(options: {
     name: 'Java producer (ProducerPerformance, streamed)',
     kind: 'peer',
     get note() {
-      return `kafka-clients ${version}, one JVM per round (${options.messages * 2} warm-up records); no calls: per-record send->ack p50 ${median(latency.p50)} ms, p99 ${median(latency.p99)} ms (queueing included); ${options.props.join(' ')}`;
+      return `kafka-clients ${version}, one JVM per round (${options.messages * 2} warm-up records); no calls: per-record send->ack p50 ${median(latency.p50)} ms, p99 ${median(latency.p99)} ms (queueing included); CPU per message over all ${javaRecordsPerRound(options.messages)} records of a JVM (warm-up and JIT included), less a 1-record JVM's ${median(startupCpu).toFixed(0)} ms; ${options.props.join(' ')}`;
     },
     round: async () => {
-      const { stdout } = await exec('java', args, { hint: 'install a Java 17+ runtime' });
+      const records = javaRecordsPerRound(options.messages);
+      const hint = 'install a Java 17+ runtime';
+      const { stdout, cpuMs } = await execWithCpu(
+        'java',
+        args(options.topic, records, records - options.messages),
+        { hint },
+      );
+      startupCpu.push((await execWithCpu('java', args(options.probeTopic, 1, 0), { hint })).cpuMs);
       const line = stdout.split('\n').find((l) => l.includes('steady state records sent'));
       const match = line
         ? /([\d.]+) records\/sec.*?([\d.]+) ms 50th, ([\d.]+) ms 95th, ([\d.]+) ms 99th/.exec(line)
@@ -67,8 +76,10 @@ export async function javaProducer(options: {
       if (!match) throw new Error(`ProducerPerformance printed no steady-state summary:\n${stdout}`);
       latency.p50.push(Number(match[2]));
       latency.p99.push(Number(match[4]));
-      // The JVM's CPU (JIT and GC threads, the warm-up records) is not comparable: not reported.
-      return { ms: (options.messages / Number(match[1])) * 1000, cpuMicrosPerMessage: null };
+      return {
+        ms: (options.messages / Number(match[1])) * 1000,
+        cpuMicrosPerMessage: (Math.max(0, cpuMs - median(startupCpu)) * 1000) / records,
+      };
     },
     close: async () => {},
   };

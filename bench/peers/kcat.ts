@@ -6,7 +6,8 @@ import { ensureKcat } from '../../scripts/setup/ensure-kcat.ts';
 import type { Contender } from '../contender.ts';
 import { median } from '../measure.ts';
 import { keyOf } from '../workload.ts';
-import { BENCH_CACHE_DIR, exec } from './exec.ts';
+import { execWithCpu } from './child-cpu.ts';
+import { BENCH_CACHE_DIR } from './exec.ts';
 
 /**
  * librdkafka settings: acks=all like every contender, idempotence off (as for the others),
@@ -30,7 +31,7 @@ async function inputFile(messages: number, valueBytes: number): Promise<string> 
 /**
  * One kcat process per round, timed from spawn to exit, which includes process start, connecting
  * and fetching metadata; a one-message run to `probeTopic` right after measures those, and the
- * median of them is subtracted, leaving librdkafka's sending time.
+ * median of them is subtracted, leaving librdkafka's sending time; the same for its CPU time.
  */
 export async function librdkafka(options: {
   brokers: string[];
@@ -54,26 +55,30 @@ export async function librdkafka(options: {
     ...KCAT_PROPS.flatMap((p) => ['-X', p]),
     file,
   ];
-  const wall: number[] = [];
   const startup: number[] = [];
+  const startupCpu: number[] = [];
   const run = async (topic: string, file: string) => {
-    const result = await exec(kcat, args(topic, file));
+    const result = await execWithCpu(kcat, args(topic, file));
     // kcat reports failed deliveries on stderr; the offset check would catch them too.
     if (/fail|error/i.test(result.stderr)) throw new Error(`kcat reported:\n${result.stderr}`);
-    return result.wallMs;
+    return result;
   };
   return {
     id: 'librdkafka',
     name: 'librdkafka (kcat -P -l, streamed)',
     kind: 'peer',
     get note() {
-      return `librdkafka 2.0.2, one process per round; process start + connect (median ${median(startup).toFixed(0)} ms, 1-message runs) subtracted`;
+      return `librdkafka 2.0.2, one process per round; process start + connect (median ${median(startup).toFixed(0)} ms, ${median(startupCpu).toFixed(1)} ms CPU, 1-message runs) subtracted from its time and CPU`;
     },
     round: async () => {
-      wall.push(await run(options.topic, full));
-      startup.push(await run(options.probeTopic, one));
-      // CPU is not reported: the only child figures at hand (GNU time) count 10 ms ticks.
-      return { ms: Math.max(0.1, (wall.at(-1) as number) - median(startup)), cpuMicrosPerMessage: null };
+      const sent = await run(options.topic, full);
+      const probe = await run(options.probeTopic, one);
+      startup.push(probe.wallMs);
+      startupCpu.push(probe.cpuMs);
+      return {
+        ms: Math.max(0.1, sent.wallMs - median(startup)),
+        cpuMicrosPerMessage: (Math.max(0, sent.cpuMs - median(startupCpu)) * 1000) / options.messages,
+      };
     },
     close: async () => {},
   };
