@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   clearPort,
   commandLineIncludes,
@@ -9,6 +8,7 @@ import {
   launchDetached,
   logTail,
   stopDetached,
+  waitUntilAnswers,
 } from '../setup/detached-server.ts';
 import { findJava } from './find-java.ts';
 import { ensureApicurio } from './install.ts';
@@ -98,27 +98,15 @@ export class LocalApicurio {
     this.child = undefined;
   }
 
-  private async waitUntilReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let lastProblem = 'not started';
-    while (Date.now() < deadline) {
-      if (this.child && this.child.exitCode !== null) {
-        throw new Error(
-          `Apicurio Registry ${APICURIO_VERSION} on port ${this.port} exited with code ${this.child.exitCode} while starting. Log tail:\n${this.logTail()}`,
-        );
-      }
-      try {
-        const response = await fetch(`${this.ccompatUrl}/subjects`, { signal: AbortSignal.timeout(2_000) });
-        await response.arrayBuffer();
-        if (response.ok) return;
-        lastProblem = `GET /apis/ccompat/v7/subjects answered ${response.status}`;
-      } catch (error) {
-        lastProblem = (error as Error).message;
-      }
-      await sleep(200);
-    }
-    throw new Error(
-      `Apicurio Registry on port ${this.port} not ready after ${timeoutMs} ms (${lastProblem}). Log tail:\n${this.logTail()}`,
-    );
+  private waitUntilReady(timeoutMs: number): Promise<void> {
+    return waitUntilAnswers({
+      name: `Apicurio Registry ${APICURIO_VERSION}`,
+      port: this.port,
+      url: `${this.ccompatUrl}/subjects`,
+      child: this.child,
+      timeoutMs,
+      pollMs: 200,
+      logTail: () => this.logTail(),
+    });
   }
 }

@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   clearPort,
   commandLineIncludes,
@@ -9,6 +8,7 @@ import {
   launchDetached,
   logTail,
   stopDetached,
+  waitUntilAnswers,
 } from '../setup/detached-server.ts';
 import { ensureMoto } from './install.ts';
 import { CACHE_DIR } from './paths.ts';
@@ -93,28 +93,16 @@ export class LocalMoto {
     this.child = undefined;
   }
 
-  private async waitUntilReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let lastProblem = 'not started';
-    while (Date.now() < deadline) {
-      if (this.child && this.child.exitCode !== null) {
-        throw new Error(
-          `moto_server on port ${this.port} exited with code ${this.child.exitCode} while starting. Log tail:\n${this.logTail()}`,
-        );
-      }
-      try {
-        const response = await fetch(`${this.endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) });
-        await response.arrayBuffer();
-        if (response.ok) return;
-        lastProblem = `GET /moto-api/ answered ${response.status}`;
-      } catch (error) {
-        lastProblem = (error as Error).message;
-      }
-      await sleep(100);
-    }
-    throw new Error(
-      `moto_server on port ${this.port} not ready after ${timeoutMs} ms (${lastProblem}). Log tail:\n${this.logTail()}`,
-    );
+  private waitUntilReady(timeoutMs: number): Promise<void> {
+    return waitUntilAnswers({
+      name: 'moto_server',
+      port: this.port,
+      url: `${this.endpoint}/moto-api/`,
+      child: this.child,
+      timeoutMs,
+      pollMs: 100,
+      logTail: () => this.logTail(),
+    });
   }
 }
 

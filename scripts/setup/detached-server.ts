@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, portAnswers, stopProcess } from './processes.ts';
 
 /** What the pid file records: the server, and the process that started it. */
@@ -98,4 +99,42 @@ async function readPidRecord(pidPath: string): Promise<PidRecord | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Polls `url` until it answers 2xx. Fails at once, with the log tail, if the server's process
+ * exits meanwhile, and at the deadline naming the last problem seen.
+ */
+export async function waitUntilAnswers(options: {
+  name: string;
+  port: number;
+  url: string;
+  child: ChildProcess | undefined;
+  timeoutMs: number;
+  pollMs: number;
+  logTail: () => string;
+}): Promise<void> {
+  const { name, port, url, child } = options;
+  const deadline = Date.now() + options.timeoutMs;
+  const path = new URL(url).pathname;
+  let lastProblem = 'not started';
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) {
+      throw new Error(
+        `${name} on port ${port} exited with code ${child.exitCode} while starting. Log tail:\n${options.logTail()}`,
+      );
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      if (response.ok) return;
+      lastProblem = `GET ${path} answered ${response.status}`;
+    } catch (error) {
+      lastProblem = (error as Error).message;
+    }
+    await sleep(options.pollMs);
+  }
+  throw new Error(
+    `${name} on port ${port} not ready after ${options.timeoutMs} ms (${lastProblem}). Log tail:\n${options.logTail()}`,
+  );
 }
