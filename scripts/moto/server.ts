@@ -27,7 +27,8 @@ export interface StartMotoOptions {
 }
 
 /**
- * A moto server (`moto_server -H 127.0.0.1 -p PORT`) standing in for Secrets Manager, SQS and S3.
+ * A moto server (scripts/moto/moto_server.py, moto's `moto_server` with SQS's hot spots made
+ * cheap, `-H 127.0.0.1 -p PORT`) standing in for Secrets Manager, SQS and S3.
  * Runs detached with its own log under .cache/moto/, so a crashed test runner leaves it behind
  * only until the next start on that port, which kills it by the pid file.
  */
@@ -57,7 +58,8 @@ export class LocalMoto {
     await mkdir(CACHE_DIR, { recursive: true });
     await clearPort(moto.files);
     // Unbuffered, so the log tail shown on failure holds the last thing moto said.
-    moto.child = await launchDetached(moto.files, server, ['-H', '127.0.0.1', '-p', String(moto.port)], {
+    const args = [...server.args, '-H', '127.0.0.1', '-p', String(moto.port)];
+    moto.child = await launchDetached(moto.files, server.command, args, {
       ...process.env,
       PYTHONUNBUFFERED: '1',
     });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
@@ -100,6 +102,56 @@ describe('moto server with the real AWS SDK v3 clients', () => {
     expect(received.Messages?.[0]?.Body).toBe('hello');
     expect(received.Messages?.[0]?.MessageAttributes?.kind?.StringValue).toBe('greeting');
     expect(received.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('1');
+  });
+
+  it("SQS: runs with scripts/moto/moto_server.py's cheap clock; in-flight and delayed messages still count, and come back, on time", async () => {
+    // The notice the launcher prints once it has patched moto's SQS (see that file for why).
+    expect(readFileSync(moto().logPath, 'utf8')).toContain(
+      'moto_server.py: SQS reads the clock with time.time() and MessageRetentionPeriod off the queue',
+    );
+    const sqs = new SQSClient({});
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'bridge-clock' }));
+    const counts = async () => {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+            'ApproximateNumberOfMessagesDelayed',
+          ],
+        }),
+      );
+      return [
+        Attributes.ApproximateNumberOfMessages,
+        Attributes.ApproximateNumberOfMessagesNotVisible,
+        Attributes.ApproximateNumberOfMessagesDelayed,
+      ];
+    };
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'now' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'later', DelaySeconds: 1 }));
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 1, WaitTimeSeconds: 0 }),
+    );
+    expect(received.Messages?.map((m) => m.Body)).toEqual(['now']);
+    // Visible, in flight (received, not deleted), delayed.
+    expect(await counts()).toEqual(['0', '1', '1']);
+
+    await sleep(1_500);
+    // The visibility timeout and the delay have run out on the patched clock: both are receivable.
+    expect(await counts()).toEqual(['2', '0', '0']);
+    const again = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
+    expect(again.Messages?.map((m) => [m.Body, m.Attributes?.ApproximateReceiveCount]).sort()).toEqual([
+      ['later', '1'],
+      ['now', '2'],
+    ]);
   });
 
   it('S3: puts and gets an object in a path-style bucket', async () => {
