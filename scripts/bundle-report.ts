@@ -20,7 +20,7 @@ import { gzipSync } from 'node:zlib';
 import { App } from 'aws-cdk-lib';
 import type { Metafile } from 'esbuild';
 import { addBridgeStack } from '../cdk/bridge-app.ts';
-import { type BridgeBundle, buildBridgeBundle } from '../cdk/bundling/bridge-bundling.ts';
+import { type BridgeBundle, buildBridgeBundle, OPENTELEMETRY_API } from '../cdk/bundling/bridge-bundling.ts';
 import { FUNCTION_ENTRIES, PROJECT_ROOT } from '../cdk/paths.ts';
 
 const RUNS = Number(process.env.BUNDLE_REPORT_RUNS ?? 21);
@@ -349,7 +349,9 @@ function print(rows: Row[]): void {
   const signerMisses = rows.filter((r) =>
     r.variant === 'msk-iam' ? r.signerLoaded || !r.signerInBundle : r.signerInBundle,
   );
-  const outsideMisses = rows.filter((r) => r.outside.length > 0);
+  // @opentelemetry/api is the one package left to the runtime on purpose: KAFKA_TRACING=auto
+  // looks for it at init (the ADOT layer's copy), and finding none is not an error.
+  const outsideMisses = rows.filter((r) => r.outside.some((specifier) => specifier !== OPENTELEMETRY_API));
   const verdict = (misses: Row[]) =>
     misses.length === 0 ? 'met' : `missed by ${misses.map((r) => `${r.variant}/${r.fn}`).join(', ')}`;
   console.log(`\nGoal: <= 400 KiB at init: ${verdict(sizeMisses)}`);
@@ -357,7 +359,9 @@ function print(rows: Row[]): void {
   console.log(
     `Goal: IAM signer in a lazy chunk of IAM bundles, absent from the others: ${verdict(signerMisses)}`,
   );
-  console.log(`Nothing but Node built-ins resolved outside the bundle: ${verdict(outsideMisses)}`);
+  console.log(
+    `Nothing but Node built-ins (and ${OPENTELEMETRY_API}, an optional peer) resolved outside the bundle: ${verdict(outsideMisses)}`,
+  );
 }
 
 await main();
