@@ -69,10 +69,35 @@ export function openTelemetryInstrumentation(
   const withKeys = options.recordMessageKeys ?? false;
   return {
     startWrite(start) {
+      if (!options.tracerProvider && noSdkRegistered(api)) return undefined;
       const tracer = provider.getTracer(TRACER_NAME);
       return observeWrite(api, tracer, api.context.active(), start, inject, withKeys);
     },
   };
+}
+
+/** The no-op provider of each copy of the API (one per ProxyTracerProvider class). */
+const noopProviders = new WeakMap<object, TracerProvider>();
+
+/**
+ * True while no SDK is registered with the global API: its tracers are no-op ones, whose spans
+ * never record, so a write has nothing to observe or propagate. Checked per write (an SDK may be
+ * registered after the Writer is built) in two property reads, instead of building a span per
+ * message only to find none records (~4 % of an SQS invocation's CPU). The no-op provider is what
+ * a ProxyTracerProvider without a delegate hands out, found through the API's exports alone.
+ */
+function noSdkRegistered(api: OpenTelemetryApi): boolean {
+  const ProxyProvider = (api as Partial<Pick<typeof OpenTelemetry, 'ProxyTracerProvider'>>)
+    .ProxyTracerProvider;
+  if (!ProxyProvider) return false;
+  const current = api.trace.getTracerProvider();
+  if (!(current instanceof ProxyProvider)) return false;
+  let noop = noopProviders.get(ProxyProvider);
+  if (!noop) {
+    noop = new ProxyProvider().getDelegate();
+    noopProviders.set(ProxyProvider, noop);
+  }
+  return current.getDelegate() === noop;
 }
 
 function observeWrite(
