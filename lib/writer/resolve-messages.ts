@@ -34,12 +34,7 @@ export function resolveMessages(
     const value = toBuffer(message.value, i, 'value');
     const headers = resolveHeaders(message.headers, i);
     let size = RECORD_OVERHEAD_BYTES + (key?.length ?? 0) + (value?.length ?? 0);
-    if (headers) {
-      for (const [name, header] of Object.entries(headers)) {
-        for (const h of Array.isArray(header) ? header : [header])
-          size += Buffer.byteLength(name) + h.length + 8;
-      }
-    }
+    if (headers) size += headersSize(headers);
     if (size > batchBytes) {
       throw new MessageTooLargeError(message, messages.slice(i + 1), size, batchBytes);
     }
@@ -80,12 +75,32 @@ function resolveHeaders(
   // Inheriting nothing: a header may be named `__proto__` (an SQS attribute can be), and on a
   // plain object assigning that name would replace the prototype instead of adding the header.
   const result = emptyHeaderRecord<Buffer | Buffer[]>();
-  for (const [name, header] of Object.entries(headers)) {
+  // for...in with an own-property check walks what Object.entries would, without an array per
+  // header: this runs for every header of every message.
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    const header = (headers as Record<string, HeaderValue | HeaderValue[]>)[name] as
+      | HeaderValue
+      | HeaderValue[];
     result[name] = Array.isArray(header)
       ? header.map((h: HeaderValue) => toHeaderBuffer(h, index, name))
       : toHeaderBuffer(header, index, name);
   }
   return result;
+}
+
+/** Wire bytes of resolved headers: name, value and their varint lengths (generously, 8). */
+function headersSize(headers: Record<string, Buffer | Buffer[]>): number {
+  let size = 0;
+  for (const name in headers) {
+    const header = headers[name] as Buffer | Buffer[];
+    if (Array.isArray(header)) {
+      for (const h of header) size += Buffer.byteLength(name) + h.length + 8;
+    } else {
+      size += Buffer.byteLength(name) + header.length + 8;
+    }
+  }
+  return size;
 }
 
 function toHeaderBuffer(value: HeaderValue, index: number, name: string): Buffer {
