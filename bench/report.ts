@@ -81,9 +81,15 @@ function ratioGoal(
   const ratio = writer.msgsPerSec / peer.msgsPerSec;
   return {
     goal,
-    measured: `${writer.msgsPerSec.toLocaleString('en-US')} (${writer.id}) vs ${peer.msgsPerSec.toLocaleString('en-US')} msgs/s (${round(ratio, 2)}x; ${peer.contender}); CPU ${writer.cpuMicrosPerMessage ?? '-'} vs ${peer.cpuMicrosPerMessage ?? '-'} µs/msg`,
+    measured: `${writer.msgsPerSec.toLocaleString('en-US')} (${writer.id}) vs ${peer.msgsPerSec.toLocaleString('en-US')} msgs/s (${round(ratio, 2)}x; ${peer.contender}); CPU ${writer.cpuMicrosPerMessage ?? '-'} vs ${peer.cpuMicrosPerMessage ?? '-'} µs/msg${brokerCpuNote(writer, peer)}`,
     met: ratio >= factor,
   };
+}
+
+/** The broker's CPU per message for both, where measured. */
+function brokerCpuNote(writer: ThroughputRow, peer: ThroughputRow): string {
+  if (writer.brokerCpuMicrosPerMessage === null || peer.brokerCpuMicrosPerMessage === null) return '';
+  return `, broker ${writer.brokerCpuMicrosPerMessage} vs ${peer.brokerCpuMicrosPerMessage}`;
 }
 
 /** The throughput table for the terminal, with footnotes for the rows that need one. */
@@ -103,6 +109,12 @@ export function throughputTable(rows: readonly ThroughputRow[], baselineName = '
       'p50 ms/call': r.p50Ms === null ? '-' : r.p50Ms.toFixed(2),
       'p99 ms/call': r.p99Ms === null ? '-' : r.p99Ms.toFixed(2),
       'CPU µs/msg': r.cpuMicrosPerMessage === null ? '-' : r.cpuMicrosPerMessage.toFixed(2),
+      ...(rows.some((row) => row.brokerCpuMicrosPerMessage !== null)
+        ? {
+            'broker CPU µs/msg':
+              r.brokerCpuMicrosPerMessage === null ? '-' : r.brokerCpuMicrosPerMessage.toFixed(2),
+          }
+        : {}),
       [`time vs ${baselineName}`]: `${r.ratioToKafkajs.toFixed(2)}x`,
     };
   });

@@ -19,6 +19,8 @@ export interface ThroughputRow {
   p99Ms: number | null;
   /** Median CPU time (user + system) per message of the contender's process; null if unmeasured. */
   cpuMicrosPerMessage: number | null;
+  /** Median CPU time of the (local, shared) broker per message the contender sent; null if unmeasured. */
+  brokerCpuMicrosPerMessage: number | null;
   /** medianMs / the baseline's medianMs (raw kafkajs unless said otherwise): below 1 is faster. */
   ratioToKafkajs: number;
   note: string;
@@ -36,6 +38,8 @@ export interface Measured {
   callMs: number[];
   /** Per timed round, when measurable. */
   cpuMicrosPerMessage?: number[];
+  /** The broker's, per timed round, when the bench runs the broker. */
+  brokerCpuMicrosPerMessage?: number[];
   note?: string;
   undelivered?: number;
 }
@@ -63,16 +67,18 @@ export function throughputRows(
       mbPerSec: round(workload.payloadBytes / 1e6 / (ms / 1000), 1),
       p50Ms: m.callMs.length > 0 ? round(percentile(m.callMs, 50), 2) : null,
       p99Ms: m.callMs.length > 0 ? round(percentile(m.callMs, 99), 2) : null,
-      cpuMicrosPerMessage:
-        m.cpuMicrosPerMessage && m.cpuMicrosPerMessage.length > 0
-          ? round(median(m.cpuMicrosPerMessage), 2)
-          : null,
+      cpuMicrosPerMessage: medianOrNull(m.cpuMicrosPerMessage),
+      brokerCpuMicrosPerMessage: medianOrNull(m.brokerCpuMicrosPerMessage),
       ratioToKafkajs: round(ms / baselineMs, 3),
       note: m.note ?? '',
       roundsMs: m.roundsMs.map((r) => round(r, 1)),
       ...(m.undelivered === undefined ? {} : { undelivered: m.undelivered }),
     };
   });
+}
+
+function medianOrNull(samples: readonly number[] | undefined): number | null {
+  return samples && samples.length > 0 ? round(median(samples), 2) : null;
 }
 
 /** One contender of a sequential one-message-per-call latency run. */

@@ -16,6 +16,7 @@ import { LocalKafkaCluster } from '../scripts/kafka/broker.ts';
 import { LOCAL_SASL_USERS } from '../scripts/kafka/config.ts';
 import { PROJECT_ROOT } from '../scripts/kafka/paths.ts';
 import { ensureTlsMaterial } from '../scripts/kafka/tls.ts';
+import { processCpuClock } from './broker-cpu.ts';
 import { barChart, KIND_COLORS } from './chart.ts';
 import { kafkajsContender, platformaticContender, writerContender } from './clients.ts';
 import type { Contender } from './contender.ts';
@@ -144,13 +145,16 @@ try {
   const contenders: Contender[] = [];
   for (const [id, build] of builders) if (!skipped(id)) contenders.push(await build());
   console.log(`Running ${contenders.map((c) => c.id).join(', ')} in alternating rounds...`);
+  const recordsPerRound = (id: string) => (id === 'java' ? javaRecordsPerRound(messages) : messages);
+  // The broker's CPU per message, when the bench runs it (not with BENCH_BROKERS).
+  const brokerPid = await cluster?.pidOf(1);
+  const brokerCpu = brokerPid ? { clock: processCpuClock(brokerPid), recordsPerRound } : undefined;
   const measured: Measured[] = await expectDelivered(
     admin,
     topic,
-    contenders.reduce((sum, c) => sum + (c.id === 'java' ? javaRecordsPerRound(messages) : messages), 0) *
-      (rounds + 1),
+    contenders.reduce((sum, c) => sum + recordsPerRound(c.id), 0) * (rounds + 1),
     'alternating contenders',
-    () => alternatingRounds(contenders, rounds, messages),
+    () => alternatingRounds(contenders, rounds, messages, brokerCpu),
   );
 
   const sqsInvocationMs: number[] = [];

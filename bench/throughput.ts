@@ -2,14 +2,24 @@
 import type { Contender, OwnRound } from './contender.ts';
 import type { Measured } from './results.ts';
 
+/** The broker's side of a round, when the bench runs the broker itself. */
+export interface BrokerCpu {
+  /** The broker process's CPU milliseconds so far. */
+  clock: () => number;
+  /** Records a contender writes in one round (some peers write warm-up records too). */
+  recordsPerRound: (contenderId: string) => number;
+}
+
 /**
  * One untimed warm-up round per contender (JIT, connections, metadata), then `rounds` rounds in
  * which every contender runs once, in turn. Contenders are closed afterwards, failures included.
+ * With `brokerCpu`, each round also records the broker's CPU per record it was sent.
  */
 export async function alternatingRounds(
   contenders: readonly Contender[],
   rounds: number,
   messagesPerRound: number,
+  brokerCpu?: BrokerCpu,
 ): Promise<Measured[]> {
   const measured = contenders.map((c) => ({
     id: c.id,
@@ -18,16 +28,22 @@ export async function alternatingRounds(
     roundsMs: [] as number[],
     callMs: [] as number[],
     cpuMicrosPerMessage: [] as number[],
+    brokerCpuMicrosPerMessage: [] as number[],
   }));
   try {
     for (const contender of contenders) await contender.round(() => {});
     for (let round = 0; round < rounds; round++) {
       for (const [i, contender] of contenders.entries()) {
         const m = measured[i] as (typeof measured)[number];
+        const brokerBefore = brokerCpu?.clock();
         const cpu = process.cpuUsage();
         const start = performance.now();
         const own = await contender.round((ms) => m.callMs.push(ms));
         const wallMs = performance.now() - start;
+        if (brokerCpu && brokerBefore !== undefined) {
+          const records = brokerCpu.recordsPerRound(contender.id);
+          m.brokerCpuMicrosPerMessage.push(((brokerCpu.clock() - brokerBefore) * 1000) / records);
+        }
         if (isOwnRound(own)) {
           m.roundsMs.push(own.ms);
           if (own.cpuMicrosPerMessage !== null) m.cpuMicrosPerMessage.push(own.cpuMicrosPerMessage);

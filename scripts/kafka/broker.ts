@@ -303,7 +303,8 @@ export class LocalKafkaCluster {
     this.children.delete(nodeId);
   }
 
-  private async pidOf(nodeId: number): Promise<number | undefined> {
+  /** The node's process id, from its child handle or its pid file; undefined when not running. */
+  async pidOf(nodeId: number): Promise<number | undefined> {
     const child = this.children.get(nodeId);
     if (child?.pid && child.exitCode === null) return child.pid;
     const file = join(this.nodeDir(nodeId), 'pid');
