@@ -113,7 +113,7 @@ export function sdkS3Api(): S3Api {
           }),
           { abortSignal: signal },
         );
-        return Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array(0));
+        return asBuffer(await response.Body?.transformToByteArray());
       } catch (error) {
         if ((error as { name?: string }).name === 'PreconditionFailed') {
           throw new ObjectChangedError(bucket, key, error);
@@ -140,7 +140,7 @@ export function sdkS3Api(): S3Api {
         const response = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), {
           abortSignal: signal,
         });
-        const body = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array(0));
+        const body = asBuffer(await response.Body?.transformToByteArray());
         return { body, etag: response.ETag ?? '' };
       } catch (error) {
         if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
@@ -196,4 +196,13 @@ function s3(): Promise<{ sdk: S3Module; client: InstanceType<S3Module['S3Client'
       throw error;
     });
   return loaded;
+}
+
+/**
+ * A body's bytes as a Buffer over the same memory: `Buffer.from(array)` would copy them, and a
+ * scheduled run reads 8 MiB at a time (the SDK's array is already a copy of the socket's chunks).
+ */
+function asBuffer(bytes: Uint8Array | undefined): Buffer {
+  if (!bytes) return Buffer.alloc(0);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -266,6 +266,8 @@ function defaultSource(batchBytes: number, claimCheck: boolean, checkValues: Val
       topic: config.topic ?? '',
       keyPointer: config.keyPointer,
       batchSize: config.batchSize,
+      // A batch holds at most one read's worth of lines, so long lines cannot pile up reads.
+      batchBytes: config.chunkBytes,
       maxObjects: config.maxObjects,
       chunkBytes: config.chunkBytes,
       // A line the Writer would refuse (over KAFKA_BATCH_BYTES with its key and headers) is

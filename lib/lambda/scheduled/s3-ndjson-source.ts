@@ -36,6 +36,12 @@ export interface S3NdjsonSourceOptions {
   keyPointer?: { pointer: string; tokens: readonly string[] } | undefined;
   /** Lines per batch, and so per saved position. */
   batchSize: number;
+  /**
+   * Most bytes of lines per batch: a batch ends at `batchSize` lines or at this many bytes,
+   * whichever comes first. A line is a view into the read that held it, so a batch keeps its
+   * reads alive until it is acknowledged: 500 lines of 1 MB held ~480 MiB. @default no limit
+   */
+  batchBytes?: number;
   /** Most objects started per run. @default no limit */
   maxObjects?: number;
   /** Bytes per ranged GET. */
@@ -213,6 +219,7 @@ export class S3NdjsonSource implements BatchSource {
 
   private async *publishObject(object: ListedObject, signal: AbortSignal): AsyncGenerator<SourceBatch> {
     const { logger, maxLineBytes, batchSize } = this.options;
+    const batchBytes = this.options.batchBytes ?? Number.POSITIVE_INFINITY;
     const uri = this.uriOf(object);
     // Read again: the scan may be minutes old when a run gets to this object.
     const tags = await this.tagsOf(object, signal);
@@ -254,6 +261,7 @@ export class S3NdjsonSource implements BatchSource {
 
     const splitter = new LineSplitter(consumed, maxLineBytes);
     let pending: PendingLine[] = [];
+    let pendingBytes = 0;
     let readOffset = consumed.offset;
     try {
       while (readOffset < object.size) {
@@ -277,6 +285,7 @@ export class S3NdjsonSource implements BatchSource {
             if (pending.length > 0) {
               yield this.batchOf(run, pending, before, false);
               pending = [];
+              pendingBytes = 0;
               if (run.ended) return;
             }
             await this.markFailed(run, before, parsed.reason);
@@ -290,10 +299,13 @@ export class S3NdjsonSource implements BatchSource {
             before,
             after: consumed,
           });
+          pendingBytes += consumed.offset - before.offset;
+          const full = pending.length >= batchSize || pendingBytes >= batchBytes;
           // The object's last line goes with the final batch, whose commit also marks it done.
-          if (pending.length >= batchSize && !(atEnd && index === lines.length - 1)) {
+          if (full && !(atEnd && index === lines.length - 1)) {
             yield this.batchOf(run, pending, consumed, false);
             pending = [];
+            pendingBytes = 0;
             if (run.ended) return;
           }
         }

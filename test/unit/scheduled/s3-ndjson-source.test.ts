@@ -111,6 +111,41 @@ describe('S3NdjsonSource', () => {
     },
   );
 
+  it('ends a batch at batchBytes of lines before batchSize lines, and resumes after each such batch', async () => {
+    // Lines of exactly 20 bytes with their line break: a batch is full at 3 lines (60 >= 50 bytes).
+    const line = (id: number) => `${`{"id":${id},"p":"`.padEnd(17, 'x')}"}\n`;
+    const s3 = new MemoryS3();
+    s3.put('in/long.ndjson', range(1, 10).map(line).join(''));
+    expect(line(1)).toHaveLength(20);
+    const sizes: number[] = [];
+    const values: string[] = [];
+    for await (const batch of sourceOn(s3, { batchSize: 100, batchBytes: 50, chunkBytes: 64 }).batches(
+      new AbortController().signal,
+    )) {
+      sizes.push(batch.messages.length);
+      values.push(...batch.messages.map((m) => String(m.value)));
+      await batch.commit();
+    }
+    expect(sizes).toEqual([3, 3, 3, 1]);
+    expect(values.map((v) => JSON.parse(v).id)).toEqual(range(1, 10));
+    expect(s3.tags('in/long.ndjson')['kafka-bridge-status']).toBe('done');
+
+    // One batch per run: each run resumes after the bytes-capped batch before it.
+    s3.put('in/long.ndjson', range(11, 20).map(line).join(''));
+    const resumed: number[] = [];
+    for (let runs = 0; s3.tags('in/long.ndjson')['kafka-bridge-status'] !== 'done'; runs++) {
+      expect(runs).toBeLessThan(10);
+      const run = await drain(sourceOn(s3, { batchSize: 100, batchBytes: 50, chunkBytes: 64 }), {
+        stopAfterBatches: 1,
+      });
+      resumed.push(run.values.length);
+      expect(run.values.map((v) => JSON.parse(v).id)).toEqual(
+        range(11 + resumed.slice(0, -1).reduce((a, b) => a + b, 0), 10 + resumed.reduce((a, b) => a + b, 0)),
+      );
+    }
+    expect(resumed).toEqual([3, 3, 3, 1]);
+  });
+
   it('saves the position after each batch and tags the object done only with its last line', async () => {
     const s3 = new MemoryS3();
     const body = ndjson(range(1, 7));
