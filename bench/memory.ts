@@ -14,18 +14,32 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectTaggingCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Kafka, logLevel } from 'kafkajs';
 import { MALLOC_ENVIRONMENT } from '../cdk/constructs/runtime-environment.ts';
 import { FUNCTION_ENTRIES } from '../cdk/paths.ts';
 import { LocalKafkaCluster } from '../scripts/kafka/broker.ts';
+import { LOCAL_SASL_USERS } from '../scripts/kafka/config.ts';
 import { PROJECT_ROOT } from '../scripts/kafka/paths.ts';
+import { ensureTlsMaterial } from '../scripts/kafka/tls.ts';
 import { awsEnvFor, LocalMoto } from '../scripts/moto/server.ts';
 import { type InvokeResult, LambdaEmulator } from '../scripts/rie/emulator.ts';
 import { lambdaNodeFlags } from '../scripts/rie/node-flags.ts';
 import { deployed } from './cold-start/build.ts';
 import { table } from './measure.ts';
-import { CLAIM_CHECK_BUCKET, eventBytes, type MemoryInput, memoryInputs } from './memory/inputs.ts';
+import {
+  CLAIM_CHECK_BUCKET,
+  eventBytes,
+  type MemoryInput,
+  memoryInputs,
+  NDJSON_BUCKET,
+} from './memory/inputs.ts';
 import { residentMemory } from './memory/proc-status.ts';
 import { BENCH_CACHE_DIR } from './peers/exec.ts';
 import { round } from './results.ts';
@@ -39,8 +53,18 @@ const GOAL_MIB = 115;
 const OUT = join(BENCH_CACHE_DIR, 'memory');
 const PROBE = join(PROJECT_ROOT, 'bench', 'memory', 'heap-probe.mjs');
 const MiB = 2 ** 20;
-/** moto's S3 for the claim-check row: next to the broker's port, which nothing else here uses. */
+/** moto (S3, Secrets Manager): next to the broker's port, which nothing else here uses. */
 const MOTO_PORT = 35293;
+
+/** What the rows write to and read from, set up once before the first row. */
+interface BenchServices {
+  /** PLAINTEXT listeners. */
+  brokers: string[];
+  /** The SASL_SSL listeners, the secret holding the SCRAM user and the CA, when a row writes there. */
+  secure?: { brokers: string[]; secretArn: string; caPemPath: string };
+  /** moto, when a row needs it; `s3` is the bench's own client (uploads, progress resets). */
+  moto?: { endpoint: string; s3: S3Client };
+}
 
 /** One input's measurement. */
 interface MemoryRow {
@@ -63,13 +87,24 @@ interface MemoryRow {
 
 const mib = (bytes: number) => round(bytes / MiB, 1);
 
-/** Fails the run unless the function accepted the whole input. */
+/**
+ * Fails the run unless the function accepted the whole input: no SQS record handed back, a 200
+ * from the webhook, every scheduled message or NDJSON line published in this invocation (its
+ * ScheduledRunSummary), the object marked done, none failed, not stopped for time.
+ */
 function expectSuccess(input: MemoryInput, result: InvokeResult, output: () => string): void {
   const payload = result.kind === 'result' ? (result.payload as Record<string, unknown> | null) : null;
+  const scheduled = input.scheduled;
   const failed =
     result.kind !== 'result' ||
     (input.function === 'sqs' && (payload?.batchItemFailures as unknown[] | undefined)?.length !== 0) ||
-    (input.function === 'webhook' && payload?.statusCode !== 200);
+    (input.function === 'webhook' && payload?.statusCode !== 200) ||
+    (input.function === 'scheduled' &&
+      (scheduled === undefined ||
+        payload?.published !== scheduled.published ||
+        payload?.objectsDone !== scheduled.objectsDone ||
+        payload?.objectsFailed !== 0 ||
+        payload?.stoppedForTime !== false));
   if (failed) {
     const detail =
       result.kind === 'result' ? JSON.stringify(result.payload).slice(0, 500) : JSON.stringify(result);
@@ -78,7 +113,7 @@ function expectSuccess(input: MemoryInput, result: InvokeResult, output: () => s
 }
 
 /** Region and the fake credentials moto accepts, as the function gets them from its environment. */
-function s3ClientSettings(endpoint: string) {
+function awsClientSettings(endpoint: string) {
   const env = awsEnvFor(endpoint);
   return {
     region: env.AWS_REGION,
@@ -88,6 +123,40 @@ function s3ClientSettings(endpoint: string) {
       secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string,
     },
   };
+}
+
+/**
+ * The SASL_SSL listener of our broker, or the ones BENCH_SASL_SSL_BROKERS names (with the
+ * project's local CA and SCRAM user), and a Secrets Manager secret (moto) holding that user, as
+ * the deployed function reads it from KAFKA_SECRET_ARN.
+ */
+async function secureListener(
+  own: LocalKafkaCluster | undefined,
+  motoEndpoint: string,
+): Promise<NonNullable<BenchServices['secure']>> {
+  const given = process.env.BENCH_SASL_SSL_BROKERS?.split(',').filter(Boolean);
+  if (!own && !given) {
+    throw new Error('BENCH_BROKERS has no SASL_SSL listener: set BENCH_SASL_SSL_BROKERS as well');
+  }
+  const { caPemPath } = own?.tls ?? (await ensureTlsMaterial());
+  const { username, password } = LOCAL_SASL_USERS.scram;
+  const { forcePathStyle: _, ...settings } = awsClientSettings(motoEndpoint);
+  const secrets = new SecretsManagerClient({ endpoint: motoEndpoint, ...settings });
+  try {
+    const { ARN } = await secrets.send(
+      new CreateSecretCommand({
+        Name: `bench-memory-kafka-${Date.now()}`,
+        SecretString: JSON.stringify({ username, password }),
+      }),
+    );
+    return {
+      brokers: given ?? (own as LocalKafkaCluster).saslSslBrokers,
+      secretArn: ARN as string,
+      caPemPath,
+    };
+  } finally {
+    secrets.destroy();
+  }
 }
 
 /** Asks the probe in `pid` for its peaks and waits for the file. */
@@ -100,22 +169,40 @@ async function heapPeaks(pid: number, file: string): Promise<Record<string, numb
   throw new Error(`the heap probe in process ${pid} did not answer`);
 }
 
-async function measure(
-  input: MemoryInput,
-  index: number,
-  brokers: string[],
-  s3Endpoint: string | undefined,
-): Promise<MemoryRow> {
+/** The Kafka settings of a row: PLAINTEXT, or TLS + SCRAM-SHA-512 from Secrets Manager as deployed. */
+function kafkaEnvironment(input: MemoryInput, services: BenchServices): Record<string, string> {
+  if (input.listener !== 'sasl-ssl') {
+    return { KAFKA_BROKERS: services.brokers.join(','), KAFKA_AUTH: 'none' };
+  }
+  const { secure } = services;
+  if (!secure) throw new Error(`${input.function} (${input.input}) needs the SASL_SSL listener`);
+  return {
+    KAFKA_BROKERS: secure.brokers.join(','),
+    KAFKA_AUTH: 'scram-sha-512',
+    KAFKA_SECRET_ARN: secure.secretArn,
+    KAFKA_TLS: 'true',
+    KAFKA_TLS_CA_FILE: secure.caPemPath,
+  };
+}
+
+/** Clears the progress tags of a row's NDJSON object, so the next run reads it from its first line. */
+async function resetProgress(input: MemoryInput, services: BenchServices): Promise<void> {
+  if (!input.ndjson) return;
+  const s3 = services.moto?.s3;
+  if (!s3) throw new Error(`${input.function} (${input.input}) needs moto's S3`);
+  await s3.send(new DeleteObjectTaggingCommand({ Bucket: NDJSON_BUCKET, Key: input.ndjson.key }));
+}
+
+async function measure(input: MemoryInput, index: number, services: BenchServices): Promise<MemoryRow> {
   const probeFile = join(OUT, `probe-${index}.json`);
   await rm(probeFile, { force: true });
   const emulator = await LambdaEmulator.start({
     name: `bridge-${input.function}`,
     codeDir: join(OUT, input.function),
-    timeoutSeconds: 120,
+    timeoutSeconds: input.timeoutSeconds ?? 120,
     memoryMb: MEMORY_MB,
     environment: {
-      KAFKA_BROKERS: brokers.join(','),
-      KAFKA_AUTH: 'none',
+      ...kafkaEnvironment(input, services),
       KAFKA_ACKS: 'all',
       KAFKA_IDEMPOTENT: 'true',
       KAFKA_ALLOW_AUTO_TOPIC_CREATION: 'false',
@@ -124,7 +211,7 @@ async function measure(
       NODE_OPTIONS: `--enable-source-maps --import=${pathToFileURL(PROBE).href}`,
       ...MALLOC_ENVIRONMENT,
       MEMORY_PROBE_FILE: probeFile,
-      ...(input.s3 ? awsEnvFor(s3Endpoint as string) : {}),
+      ...(input.moto ? awsEnvFor(services.moto?.endpoint as string) : {}),
       ...input.environment,
     },
   });
@@ -133,6 +220,7 @@ async function measure(
     let last = { rssBytes: 0, peakRssBytes: 0 };
     let pid = 0;
     for (let i = 0; i < INVOCATIONS; i++) {
+      await resetProgress(input, services);
       const result = await emulator.invoke(input.event);
       expectSuccess(input, result, () => emulator.output());
       const pids = await emulator.runtimePids();
@@ -184,16 +272,28 @@ const given = process.env.BENCH_BROKERS?.split(',');
 const cluster = given
   ? undefined
   : await LocalKafkaCluster.start({ name: 'bench-memory', nodeCount: 1, basePort: 35292 });
-const moto = inputs.some((input) => input.s3) ? await LocalMoto.start({ port: MOTO_PORT }) : undefined;
+const moto = inputs.some((input) => input.moto) ? await LocalMoto.start({ port: MOTO_PORT }) : undefined;
+const s3 = moto && new S3Client({ endpoint: moto.endpoint, ...awsClientSettings(moto.endpoint) });
 const loadBefore = loadavg();
 const rows: MemoryRow[] = [];
 try {
-  if (moto) {
-    const s3 = new S3Client({ endpoint: moto.endpoint, ...s3ClientSettings(moto.endpoint) });
-    await s3.send(new CreateBucketCommand({ Bucket: CLAIM_CHECK_BUCKET }));
-    s3.destroy();
-  }
   const brokers = given ?? (cluster as LocalKafkaCluster).brokers;
+  const services: BenchServices = {
+    brokers,
+    ...(moto && s3 ? { moto: { endpoint: moto.endpoint, s3 } } : {}),
+  };
+  if (s3) {
+    await s3.send(new CreateBucketCommand({ Bucket: CLAIM_CHECK_BUCKET }));
+    await s3.send(new CreateBucketCommand({ Bucket: NDJSON_BUCKET }));
+    // Before the first invocation, as a bucket an operator fills; one at a time (hundreds of MB).
+    for (const { ndjson } of inputs) {
+      if (ndjson)
+        await s3.send(new PutObjectCommand({ Bucket: NDJSON_BUCKET, Key: ndjson.key, Body: ndjson.body() }));
+    }
+  }
+  if (inputs.some((input) => input.listener === 'sasl-ssl')) {
+    services.secure = await secureListener(cluster, (moto as LocalMoto).endpoint);
+  }
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   await admin.createTopics({
@@ -205,13 +305,14 @@ try {
   });
   await admin.disconnect();
   for (const [index, input] of inputs.entries()) {
-    const row = await measure(input, index, brokers, moto?.endpoint);
+    const row = await measure(input, index, services);
     rows.push(row);
     console.log(
       `${row.function}, ${row.input}: peak RSS ${row.peakRssMiB} MiB, heap ${row.peakHeapUsedMiB} MiB`,
     );
   }
 } finally {
+  s3?.destroy();
   await cluster?.stop();
   await moto?.stop();
 }

@@ -6,6 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../cdk/triggers/trigger-props.ts';
 import { httpApiRequest, orderCreatedEvent, sqsRecords } from '../lambda-paths.ts';
 
 /** Lambda's synchronous invocation payload limit (bytes of the event's JSON). */
@@ -20,6 +21,35 @@ const ENVELOPE_MARGIN_BYTES = 8 * 1024;
 export const WEBHOOK_SECRET = 'bench-memory-webhook-secret';
 /** The bucket the claim-check row stores values in (moto's S3). */
 export const CLAIM_CHECK_BUCKET = 'bench-memory-claim-checks';
+/** The bucket the scheduled function's NDJSON rows read (moto's S3), one prefix per row. */
+export const NDJSON_BUCKET = 'bench-memory-ndjson';
+/** The schedule's event for an S3 source: a plain EventBridge cron event, which the source ignores. */
+const SCHEDULED_EVENT = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2026-12-02T00:00:00Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:123456789012:rule/bench-memory'],
+  detail: {},
+};
+
+/** An NDJSON object a scheduled row's `SCHEDULE_SOURCE` prefix holds. */
+export interface NdjsonObject {
+  key: string;
+  /** Lines in it (none blank): what each invocation must publish. */
+  lines: number;
+  /** Its bytes, built only when the row runs (hundreds of MB). */
+  body: () => Buffer;
+}
+
+/** What a successful answer of the scheduled function says (its ScheduledRunSummary). */
+export interface ScheduledExpectation {
+  published: number;
+  objectsDone: number;
+}
 
 /** One measured input: the function, its settings and the event every invocation gets. */
 export interface MemoryInput {
@@ -28,8 +58,25 @@ export interface MemoryInput {
   input: string;
   /** Settings on top of the function's Kafka settings. */
   environment: Record<string, string>;
-  /** Needs S3 (moto) for the claim check: `environment` names the bucket, bench/memory.ts adds the endpoint. */
-  s3?: boolean;
+  /**
+   * Needs moto (S3 for the claim check and NDJSON objects, Secrets Manager for SCRAM
+   * credentials): bench/memory.ts starts it and adds its endpoint to the environment.
+   */
+  moto?: boolean;
+  /**
+   * The broker listener written to: PLAINTEXT, or SASL_SSL (TLS + SCRAM-SHA-512, the credentials
+   * in a Secrets Manager secret as deployed, the local CA in `KAFKA_TLS_CA_FILE`). @default 'plaintext'
+   */
+  listener?: 'plaintext' | 'sasl-ssl';
+  /**
+   * The object under the row's S3 prefix: uploaded before the first invocation, its progress
+   * tags removed before every invocation, so each one reads and publishes all of it.
+   */
+  ndjson?: NdjsonObject;
+  /** The scheduled function's answer when it wrote the whole input. */
+  scheduled?: ScheduledExpectation;
+  /** The emulator ends an invocation that runs longer. @default 120 */
+  timeoutSeconds?: number;
   event: unknown;
 }
 
@@ -82,12 +129,49 @@ function eventBridgeEvent(bytes: number): object {
 }
 
 /** A schedule's input of ~1 KB messages filling `bytes`. */
-function scheduleInput(bytes: number): Record<string, unknown> {
+function scheduleInput(bytes: number): { messages: Array<{ key: string; value: string }> } {
   const value = 'x'.repeat(1000);
   const one = jsonBytes({ key: 'key-00000', value });
   const count = Math.floor((bytes - ENVELOPE_MARGIN_BYTES) / (one + 1));
   return {
     messages: Array.from({ length: count }, (_, i) => ({ key: `key-${String(i).padStart(5, '0')}`, value })),
+  };
+}
+
+/**
+ * NDJSON of `count` lines of exactly `lineBytes` bytes each, line break included:
+ * `{"n":"00000001","v":"xx...x"}`. Lines are numbered with a fixed width so every line has the
+ * same length.
+ */
+export function ndjsonLines(count: number, lineBytes: number): Buffer {
+  const body = Buffer.alloc(count * lineBytes, 'x');
+  for (let i = 0; i < count; i++) {
+    const start = i * lineBytes;
+    body.write(`{"n":"${String(i + 1).padStart(8, '0')}","v":"`, start, 'latin1');
+    body.write('"}\n', start + lineBytes - 3, 'latin1');
+  }
+  return body;
+}
+
+/** A scheduled row reading `lines` NDJSON lines of `lineBytes` each from its own S3 prefix. */
+function scheduledS3(
+  topic: string,
+  name: string,
+  input: string,
+  lines: number,
+  lineBytes: number,
+): MemoryInput {
+  return {
+    function: 'scheduled',
+    input,
+    // SCHEDULE_* left at their defaults: 8 MiB ranged GETs, batches of 500 lines, lines up to 1,000,000 bytes.
+    environment: { KAFKA_TOPIC: topic, SCHEDULE_SOURCE: `s3://${NDJSON_BUCKET}/${name}/` },
+    moto: true,
+    ndjson: { key: `${name}/objects.ndjson`, lines, body: () => ndjsonLines(lines, lineBytes) },
+    scheduled: { published: lines, objectsDone: 1 },
+    // The deployed function's timeout; a run that stops for time fails the row.
+    timeoutSeconds: FUNCTION_TIMEOUT_SECONDS.scheduled,
+    event: SCHEDULED_EVENT,
   };
 }
 
@@ -101,11 +185,20 @@ export function memoryInputs(topic: string): MemoryInput[] {
     KAFKA_BATCH_BYTES: String(SYNC_PAYLOAD_BYTES),
   });
   const sqsEnv = { KAFKA_TOPIC: topic, KAFKA_BATCH_BYTES: String(SYNC_PAYLOAD_BYTES) };
+  const schedule = scheduleInput(ASYNC_PAYLOAD_BYTES);
   return [
     {
       function: 'sqs',
       input: '10,000 records (6 MB event)',
       environment: sqsEnv,
+      event: sqsBatch(10_000, SYNC_PAYLOAD_BYTES),
+    },
+    {
+      function: 'sqs',
+      input: '10,000 records (6 MB event), TLS + SCRAM-SHA-512',
+      environment: sqsEnv,
+      moto: true,
+      listener: 'sasl-ssl',
       event: sqsBatch(10_000, SYNC_PAYLOAD_BYTES),
     },
     {
@@ -131,7 +224,7 @@ export function memoryInputs(topic: string): MemoryInput[] {
       input: '~6 MB JSON body, claim check to S3 (moto)',
       // Above the default 1 MB threshold: the body goes to S3 and the record carries its reference.
       environment: { ...webhookEnv(SYNC_PAYLOAD_BYTES), KAFKA_CLAIM_CHECK_BUCKET: CLAIM_CHECK_BUCKET },
-      s3: true,
+      moto: true,
       event: webhookAtLimit(topic, SYNC_PAYLOAD_BYTES, false),
     },
     {
@@ -156,8 +249,13 @@ export function memoryInputs(topic: string): MemoryInput[] {
       function: 'scheduled',
       input: '1 MB input, ~1 KB messages (async invocation limit)',
       environment: { KAFKA_TOPIC: topic, SCHEDULE_SOURCE: 'input' },
-      event: scheduleInput(ASYNC_PAYLOAD_BYTES),
+      scheduled: { published: schedule.messages.length, objectsDone: 0 },
+      event: schedule,
     },
+    // 64 MiB: eight ranged GETs of 8 MiB, 131 batches of 500 lines, progress saved after each.
+    scheduledS3(topic, 'lines-1k', 'S3 NDJSON, 64 MiB of 1 KiB lines', 65_536, 1024),
+    // A whole default batch of lines of the longest default length: 500 x 1,000,000 bytes, one batch.
+    scheduledS3(topic, 'lines-1m', 'S3 NDJSON, 500 lines of 1,000,000 B', 500, 1_000_001),
   ];
 }
 
