@@ -9,6 +9,8 @@ import { type ProxiedKafkaCluster, startProxiedCluster } from '../scripts/toxipr
 export interface CrossAzCluster {
   cluster: ProxiedKafkaCluster;
   brokers: string[];
+  /** SASL_SSL (TLS + SCRAM) addresses behind the same latency; only with `proxySaslSsl`. */
+  saslSslBrokers: string[] | undefined;
   admin: Admin;
   /** Creates a topic (RF 3, min ISR 2) and waits until every partition has a leader. */
   createTopic(topic: string, partitions: number): Promise<string>;
@@ -16,18 +18,29 @@ export interface CrossAzCluster {
 }
 
 /**
- * Starts the cluster at `basePort` (its layout spans base .. base + 600; keep it below the
- * ephemeral range, 32768+, where a client socket could already hold a port it needs).
+ * Starts the cluster at `basePort` (its layout spans base .. base + 600, base + 702 with
+ * `proxySaslSsl`; keep it below the ephemeral range, 32768+, where a client socket could already
+ * hold a port it needs). With `proxySaslSsl` the SASL_SSL listeners get the latency too.
  */
 export async function startCrossAzCluster(options: {
   name: string;
   basePort: number;
   latencyMs: number;
+  /** @default false */
+  proxySaslSsl?: boolean;
 }): Promise<CrossAzCluster> {
-  const cluster = await startProxiedCluster({ name: options.name, nodeCount: 3, basePort: options.basePort });
+  const proxySaslSsl = options.proxySaslSsl ?? false;
+  const cluster = await startProxiedCluster({
+    name: options.name,
+    nodeCount: 3,
+    basePort: options.basePort,
+    proxySaslSsl,
+  });
   try {
     for (const id of cluster.nodeIds()) {
-      for (const proxy of [cluster.clientProxy(id), cluster.replicationProxy(id)]) {
+      const proxies = [cluster.clientProxy(id), cluster.replicationProxy(id)];
+      if (proxySaslSsl) proxies.push(cluster.saslSslProxy(id));
+      for (const proxy of proxies) {
         for (const stream of ['upstream', 'downstream'] as const) {
           await cluster.toxiproxy.addToxic(proxy, {
             type: 'latency',
@@ -44,6 +57,7 @@ export async function startCrossAzCluster(options: {
     return {
       cluster,
       brokers,
+      saslSslBrokers: proxySaslSsl ? cluster.saslSslBrokers : undefined,
       admin,
       async createTopic(topic, partitions) {
         await admin.createTopics({

@@ -57,10 +57,13 @@ export function sqsRecords(count: number, valueBytes: number, firstIndex = 0): S
   );
 }
 
-/** The deployable SQS handler over `brokers`, writing to `topic`, keyed by the `key` attribute. */
-export function benchSqsHandler(brokers: string[], topic: string) {
+/**
+ * The deployable SQS handler over `brokers`, writing to `topic`, keyed by the `key` attribute;
+ * `kafkaEnv` adds `KAFKA_*` settings (TLS, SASL).
+ */
+export function benchSqsHandler(brokers: string[], topic: string, kafkaEnv: Record<string, string> = {}) {
   return createSqsHandler({
-    env: { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic, SQS_KEY: 'attribute:key' },
+    env: { KAFKA_BROKERS: brokers.join(','), ...kafkaEnv, KAFKA_TOPIC: topic, SQS_KEY: 'attribute:key' },
     observability: discardingObservability('bench-sqs'),
   });
 }
@@ -126,11 +129,15 @@ export async function bigSqsInvocations(options: {
 
 const WEBHOOK_SECRET = `whsec_${Buffer.from('bench secret, thirty-two bytes!!').toString('base64')}`;
 
-/** The deployable webhook handler (Standard Webhooks signatures, key from a header). */
-export function benchWebhookHandler(brokers: string[], topic: string) {
+/**
+ * The deployable webhook handler (Standard Webhooks signatures, key from a header); `kafkaEnv`
+ * adds `KAFKA_*` settings (TLS, SASL).
+ */
+export function benchWebhookHandler(brokers: string[], topic: string, kafkaEnv: Record<string, string> = {}) {
   return createWebhookHandler({
     env: {
       KAFKA_BROKERS: brokers.join(','),
+      ...kafkaEnv,
       WEBHOOK_TOPICS: topic,
       WEBHOOK_SIGNATURE: 'standard-webhooks',
       WEBHOOK_SECRET,

@@ -71,7 +71,10 @@ export class ToxiproxyClient {
     await this.call('POST', '/reset', undefined, 'none');
   }
 
-  /** Bytes the proxy received from clients (upstream) and from the server (downstream). */
+  /**
+   * Bytes the proxy received from clients (upstream) and from the server (downstream). Toxiproxy
+   * adds a connection's bytes when that connection closes: traffic on open ones is not counted yet.
+   */
   async bytes(proxy: string): Promise<ProxyBytes> {
     const metrics = (await this.call('GET', '/metrics', undefined, 'text')) as string;
     const result: ProxyBytes = { upstream: 0, downstream: 0 };

@@ -1,22 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
 import { join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { connectionsTo } from '../../scripts/toxiproxy/connections.ts';
 import type { ProxiedKafkaCluster } from '../../scripts/toxiproxy/proxied-cluster.ts';
 import { useProxiedCluster } from '../support/proxied-cluster.ts';
 import { createTopic } from '../support/topics.ts';
-
-// Ports 31092-31692 (see proxiedPortsFor), clear of 29092, which second test runs use through
-// TEST_KAFKA_BASE_PORT. A short replica.lag.time.max.ms lets a leader drop a follower it cannot
-// reach from the ISR within a test.
-const cluster = useProxiedCluster({
-  name: 'toxiproxy-harness',
-  nodeCount: 3,
-  basePort: 31092,
-  overrides: { 'replica.lag.time.max.ms': 3000 },
-});
 
 /** A kafkajs client of the proxied cluster that records every port it opens a socket to. */
 function client(kafka: ProxiedKafkaCluster, dialed: number[] = []) {
@@ -28,6 +19,27 @@ function client(kafka: ProxiedKafkaCluster, dialed: number[] = []) {
     socketFactory: ({ host, port, onConnect }) => {
       dialed.push(port);
       return connect({ host, port }, onConnect);
+    },
+  });
+}
+
+/**
+ * A kafkajs client of the cluster's SASL_SSL listeners (TLS + SCRAM-SHA-512, trusting the
+ * broker's own certificate) that records every port it opens a socket to.
+ */
+function tlsClient(kafka: ProxiedKafkaCluster, dialed: number[] = []) {
+  const { username, password } = kafka.kafka.users.scram;
+  return new Kafka({
+    brokers: kafka.saslSslBrokers,
+    logLevel: logLevel.NOTHING,
+    ssl: { ca: [kafka.kafka.caPem()] },
+    sasl: { mechanism: 'scram-sha-512', username, password },
+    requestTimeout: 1500,
+    retry: { retries: 2, initialRetryTime: 100 },
+    // kafkajs' own factory, recording: TLS, with SNI only for host names.
+    socketFactory: ({ host, port, ssl, onConnect }) => {
+      dialed.push(port);
+      return connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect);
     },
   });
 }
@@ -59,6 +71,17 @@ function nodePid(kafka: ProxiedKafkaCluster, nodeId: number): number {
 }
 
 describe('Toxiproxy harness on a proxied three-broker cluster', () => {
+  // Ports 31092-31692 (see proxiedPortsFor), clear of 29092, which second test runs use through
+  // TEST_KAFKA_BASE_PORT. A short replica.lag.time.max.ms lets a leader drop a follower it cannot
+  // reach from the ISR within a test. Started for this describe only, so it is stopped before
+  // the next describe starts its own cluster.
+  const cluster = useProxiedCluster({
+    name: 'toxiproxy-harness',
+    nodeCount: 3,
+    basePort: 31092,
+    overrides: { 'replica.lag.time.max.ms': 3000 },
+  });
+
   it('advertises the client proxies, so a client opens sockets to nothing else', async () => {
     const kafka = cluster();
     const proxyPorts = kafka.nodeIds().map((id) => kafka.ports(id).clientProxy);
@@ -81,6 +104,20 @@ describe('Toxiproxy harness on a proxied three-broker cluster', () => {
     for (const partition of [0, 1, 2]) {
       expect(dialed).toContain(kafka.ports(await kafka.leaderOf(topic, partition)).clientProxy);
     }
+  });
+
+  it('keeps SASL_SSL direct when proxySaslSsl is not set', async () => {
+    const kafka = cluster();
+    const direct = kafka.nodeIds().map((id) => kafka.ports(id).saslSsl);
+    const admin = tlsClient(kafka).admin();
+    await admin.connect();
+    onTestFinished(() => admin.disconnect());
+
+    const { brokers } = await admin.describeCluster();
+
+    expect(kafka.saslSslBrokers).toEqual(kafka.kafka.saslSslBrokers);
+    expect(brokers.map((b) => b.port).sort(byNumber)).toEqual(direct);
+    expect(() => kafka.saslSslProxy(1)).toThrow(/proxySaslSsl/);
   });
 
   it("holds a produce to a partition whose leader's client proxy black-holes, and only that one", async () => {
@@ -164,5 +201,76 @@ describe('Toxiproxy harness on a proxied three-broker cluster', () => {
       timeout: 60_000,
       interval: 500,
     });
+  });
+});
+
+describe('Toxiproxy harness with proxySaslSsl', () => {
+  // Ports 17092-17794 (see proxiedPortsFor): no other test file's cluster uses them.
+  const cluster = useProxiedCluster({
+    name: 'toxiproxy-harness-tls',
+    nodeCount: 3,
+    basePort: 17092,
+    proxySaslSsl: true,
+  });
+
+  it('advertises the SASL_SSL proxies: a TLS + SCRAM write lands through them, and nothing else is dialed', async () => {
+    const kafka = cluster();
+    const proxyPorts = kafka.nodeIds().map((id) => kafka.ports(id).saslSslProxy);
+    const topic = await createTopic(kafka.brokers, { partitions: 1 });
+    const leader = await kafka.leaderOf(topic, 0);
+    const before = await kafka.toxiproxy.bytes(kafka.saslSslProxy(leader));
+    const dialed: number[] = [];
+    const producer = tlsClient(kafka, dialed).producer();
+    await producer.connect();
+    onTestFinished(() => producer.disconnect());
+    const admin = tlsClient(kafka, dialed).admin();
+    await admin.connect();
+    onTestFinished(() => admin.disconnect());
+
+    const { brokers } = await admin.describeCluster();
+    const [record] = await producer.send({ topic, acks: -1, messages: [{ value: 'x'.repeat(10_000) }] });
+    const offsets = await admin.fetchTopicOffsets(topic);
+
+    expect(record?.errorCode).toBe(0);
+    expect(offsets).toEqual([expect.objectContaining({ partition: 0, high: '1' })]);
+    expect(brokers.map((b) => b.port).sort(byNumber)).toEqual(proxyPorts);
+    expect(dialed.filter((port) => !proxyPorts.includes(port))).toEqual([]);
+    expect(dialed).toContain(kafka.ports(leader).saslSslProxy);
+    // The 10 KB value went to the leader through its proxy, encrypted. Toxiproxy counts a
+    // connection's bytes once it closes, hence the disconnect and the wait.
+    await producer.disconnect();
+    await vi.waitFor(
+      async () => {
+        const after = await kafka.toxiproxy.bytes(kafka.saslSslProxy(leader));
+        expect(after.upstream - before.upstream).toBeGreaterThan(10_000);
+      },
+      { timeout: 10_000, interval: 250 },
+    );
+  });
+
+  it("holds a TLS + SCRAM produce while the leader's SASL_SSL proxy black-holes, and lets it through after", async () => {
+    const kafka = cluster();
+    const topic = await createTopic(kafka.brokers, { partitions: 1 });
+    const leader = await kafka.leaderOf(topic, 0);
+    const producer = tlsClient(kafka).producer();
+    await producer.connect();
+    onTestFinished(() => producer.disconnect());
+    const send = () => producer.send({ topic, acks: -1, messages: [{ value: 'over TLS' }] });
+    // Warm up: metadata and a TLS connection to the leader exist before the fault.
+    await send();
+
+    await kafka.toxiproxy.addToxic(kafka.saslSslProxy(leader), {
+      type: 'timeout',
+      attributes: { timeout: 0 },
+    });
+    onTestFinished(() => kafka.toxiproxy.reset());
+
+    await expect(send()).rejects.toThrow(/timed out/i);
+    // PLAINTEXT has proxies of its own: the same leader still takes writes there.
+    const plain = await connectedProducer(kafka);
+    await expect(plain.send({ topic, acks: -1, messages: [{ value: 'plain' }] })).resolves.toHaveLength(1);
+
+    await kafka.toxiproxy.removeToxic(kafka.saslSslProxy(leader), 'timeout_downstream');
+    await expect(send()).resolves.toHaveLength(1);
   });
 });
