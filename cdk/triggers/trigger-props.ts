@@ -22,16 +22,15 @@ export const FUNCTION_TIMEOUT_SECONDS = { webhook: 10, sqs: 60, eventbridge: 30,
 export const FUNCTION_MEMORY_MB = { webhook: 128, sqs: 128, eventbridge: 128, scheduled: 128 } as const;
 
 /**
- * The scheduled function reading NDJSON from S3, sized for its worst case at the `SCHEDULE_*`
- * defaults: a whole batch (`SCHEDULE_BATCH_SIZE`, 500 lines) of lines at the longest accepted
- * length (`SCHEDULE_MAX_LINE_BYTES`, 1,000,000 B) is held until Kafka acknowledges it, ~477 MiB of
- * values. bench:memory (2026-12-02, commit df937ae, 128 MB heap flags, 20 warm invocations) peaked
- * at 686.9 MiB for that batch and 164.8 MiB for 64 MiB of 1 KiB lines. The rule: the smallest of
- * 128, 192, 256, ... MB (steps of 64) leaving at least 13 MiB above the peak, as 128 MB does for
- * the 115 MiB goal of the others: 704 MB, 17 MiB of headroom. A bucket of short lines fits 192 MB
- * (27 MiB of headroom at 1 KiB lines); pass `memorySize` for it.
+ * The scheduled function reading NDJSON from S3, sized from bench:memory (2026-12-02, commit
+ * d11b356, 128 MB heap flags, 20 warm invocations): 173.2 MiB for its worst case at the
+ * `SCHEDULE_*` defaults (a batch of the longest lines, 1,000,000 B; a batch ends at
+ * `SCHEDULE_CHUNK_BYTES` of lines, 8 MiB) and 167.1 MiB for 64 MiB of 1 KiB lines: the 8 MiB reads
+ * become garbage faster than V8 collects external memory. The rule: the smallest of 128, 192,
+ * 256, ... MB (steps of 64) leaving at least 13 MiB above the peak, as 128 MB does for the
+ * 115 MiB goal of the others: 192 MB, 18.8 MiB of headroom.
  */
-export const SCHEDULED_S3_MEMORY_MB = 704;
+export const SCHEDULED_S3_MEMORY_MB = 192;
 
 /**
  * What every trigger construct needs: the cluster and how its function writes to it, with the
@@ -52,7 +51,7 @@ export interface TriggerToKafkaProps extends ValueSchemaProps {
   readonly allowAutoTopicCreation?: boolean;
   /** Retention of the function's log group. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** Memory of the function in MB. @default FUNCTION_MEMORY_MB of the trigger (128; SCHEDULED_S3_MEMORY_MB, 704, for a scheduled S3 source) */
+  /** Memory of the function in MB. @default FUNCTION_MEMORY_MB of the trigger (128; SCHEDULED_S3_MEMORY_MB, 192, for a scheduled S3 source) */
   readonly memorySize?: number;
   /**
    * Offload values over a size to an existing S3 bucket (`KAFKA_CLAIM_CHECK_*`); the function may

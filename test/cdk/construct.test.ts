@@ -136,7 +136,7 @@ describe('a trigger construct alone', () => {
     const { stack, broker } = stackWithExternalKafka();
     new ScheduleToKafka(stack, 'FromInput', { broker, topic: 'orders' });
     new ScheduleToKafka(stack, 'FromS3', { broker, topic: 'orders', source: 's3://bridge-input/ndjson/' });
-    expect(memorySizes(stack)).toEqual([128, 704]);
+    expect(memorySizes(stack)).toEqual([128, 192]);
   });
 });
 
