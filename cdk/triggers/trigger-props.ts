@@ -13,11 +13,12 @@ export const FUNCTION_TIMEOUT_SECONDS = { webhook: 10, sqs: 60, eventbridge: 30,
 
 /**
  * Each function's default memory in MB, from `npm run bench:memory` (peak RSS of the deployed
- * bundle over 20 warm invocations of its largest input, bench/README.md): the webhook peaks near
- * 77 MiB at its default 1 MiB body limit (112 MiB at 6 MB); the SQS function near 100 MiB for
- * SqsToKafka's batch of 10 records filling Lambda's 6 MB payload; EventBridge and a schedule's
- * input near 77 and 88 MiB at Lambda's 1 MB asynchronous payload limit. 128 MB leaves 16-51 MiB
- * of headroom. `npm start` gives its emulators the same memory.
+ * bundle over 20 warm invocations of its largest input, bench/README.md#memory, 2026-12-02): the
+ * webhook peaks at 76 MiB at its default 1 MiB body limit (101 MiB at 6 MB); the SQS function at
+ * 92 MiB for SqsToKafka's batch of 10 records filling Lambda's 6 MB payload (108 MiB for 10,000
+ * records, 117 over TLS + SCRAM); EventBridge and a schedule's input at 74 and 76 MiB at Lambda's
+ * 1 MB asynchronous payload limit. 128 MB leaves 11-54 MiB of headroom. `npm start` gives its
+ * emulators the same memory.
  */
 export const FUNCTION_MEMORY_MB = { webhook: 128, sqs: 128, eventbridge: 128, scheduled: 128 } as const;
 
