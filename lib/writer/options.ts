@@ -36,7 +36,11 @@ export interface WriterOptions {
   batchSize?: number;
   /** Most bytes in one request for one partition; larger messages are rejected. @default 1048576 */
   batchBytes?: number;
-  /** Async mode: longest a partial batch waits for more messages. Sync writes never wait. @default 10 */
+  /**
+   * Async mode: longest a partial batch waits for more messages while its partition has nothing
+   * in flight; behind a batch in flight it waits for that one to settle. Sync writes never wait.
+   * @default 10
+   */
   batchTimeoutMs?: number;
   /** Attempts per batch, the first included. @default 10 */
   maxAttempts?: number;

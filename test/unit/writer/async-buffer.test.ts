@@ -129,6 +129,62 @@ describe('AsyncBuffer', () => {
     pending.shift()?.resolve();
   });
 
+  it('when full, sends an idle partition partial batch at once, and lets a busy one gather until its batch settles', async () => {
+    const { sent, pending, send } = manualSend();
+    const buffer = new AsyncBuffer(
+      limits({ batchSize: 2, batchTimeoutMs: 10_000, maxBufferedMessages: 6, maxInFlightPerPartition: 5 }),
+      send,
+    );
+    const a = messages(2, 'a');
+    await buffer.enqueue(a.messages, a.resolved, [0, 0], undefined); // a whole batch: sent
+    const b = messages(1, 'b');
+    await buffer.enqueue(b.messages, b.resolved, [0], undefined); // partial: gathers
+    const c = messages(1, 'c');
+    await buffer.enqueue(c.messages, c.resolved, [1], undefined); // partial, on an idle partition
+    const d = messages(4, 'd');
+    const blocked = buffer.enqueue(d.messages, d.resolved, [1, 1, 1, 1], undefined); // 8 > 6: waits
+    await tick();
+    expect(sent).toEqual([['a0', 'a1'], ['c0']]);
+
+    pending.shift()?.resolve(); // a settles: d gets room and goes behind c on partition 1
+    await blocked;
+    await tick();
+    expect(sent).toEqual([['a0', 'a1'], ['c0'], ['d0', 'd1'], ['d2', 'd3']]);
+    // The buffer has room again: b0 gathers for batchTimeoutMs, or until a flush.
+    const flushed = buffer.flush(undefined);
+    await tick();
+    expect(sent.at(-1)).toEqual(['b0']);
+    for (const p of pending.splice(0)) p.resolve();
+    await flushed;
+    expect(buffer.size).toBe(0);
+  });
+
+  it('sends a partial batch past batchTimeoutMs only once the batch in flight ahead of it settles', async () => {
+    const { sent, pending, send } = manualSend();
+    const buffer = new AsyncBuffer(
+      limits({ batchSize: 2, batchTimeoutMs: 5, maxInFlightPerPartition: 5 }),
+      send,
+    );
+    const a = messages(4, 'a');
+    await buffer.enqueue(a.messages, a.resolved, [0, 0, 0, 0], undefined); // two whole batches: pipelined
+    const b = messages(1, 'b');
+    await buffer.enqueue(b.messages, b.resolved, [0], undefined);
+    await tick(); // batchTimeoutMs has run out
+    expect(sent).toEqual([
+      ['a0', 'a1'],
+      ['a2', 'a3'],
+    ]);
+    pending.shift()?.resolve();
+    await tick();
+    expect(sent).toHaveLength(2); // one batch still in flight
+    pending.shift()?.resolve();
+    await tick();
+    expect(sent.at(-1)).toEqual(['b0']);
+    pending.shift()?.resolve();
+    await tick();
+    expect(buffer.size).toBe(0);
+  });
+
   it('admits a waiting call once earlier batches settle', async () => {
     const { pending, send } = manualSend();
     const buffer = new AsyncBuffer(limits({ maxBufferedMessages: 3 }), send);
