@@ -32,7 +32,7 @@ import { awsEnvFor, LocalMoto } from '../scripts/moto/server.ts';
 import { type InvokeResult, LambdaEmulator } from '../scripts/rie/emulator.ts';
 import { lambdaNodeFlags } from '../scripts/rie/node-flags.ts';
 import { deployed } from './cold-start/build.ts';
-import { table } from './measure.ts';
+import { median, table } from './measure.ts';
 import {
   CLAIM_CHECK_BUCKET,
   eventBytes,
@@ -48,6 +48,8 @@ import { sourceState } from './source-state.ts';
 const INVOCATIONS = Number(process.env.BENCH_MEMORY_INVOCATIONS ?? 20);
 const MEMORY_MB = Number(process.env.BENCH_MEMORY_MB ?? 128);
 const ONLY = process.env.BENCH_MEMORY_FUNCTIONS?.split(',');
+/** Only the inputs whose description contains one of these (`BENCH_MEMORY_INPUTS=lines of 1,000,000`). */
+const ONLY_INPUTS = process.env.BENCH_MEMORY_INPUTS?.split(';');
 /** A 128 MB function with room for what the runtime's sandbox holds besides the Node.js process. */
 const GOAL_MIB = 115;
 const OUT = join(BENCH_CACHE_DIR, 'memory');
@@ -82,6 +84,8 @@ interface MemoryRow {
   peakHeapTotalMiB: number;
   peakExternalMiB: number;
   heapLimitMiB: number;
+  /** Median wall time of the warm invocations (all but the first), through the emulator. */
+  warmMedianMs: number;
   goalMet: boolean;
 }
 
@@ -219,9 +223,12 @@ async function measure(input: MemoryInput, index: number, services: BenchService
     let firstPeak = 0;
     let last = { rssBytes: 0, peakRssBytes: 0 };
     let pid = 0;
+    const warmMs: number[] = [];
     for (let i = 0; i < INVOCATIONS; i++) {
       await resetProgress(input, services);
+      const started = performance.now();
       const result = await emulator.invoke(input.event);
+      if (i > 0) warmMs.push(performance.now() - started);
       expectSuccess(input, result, () => emulator.output());
       const pids = await emulator.runtimePids();
       if (pids.length !== 1 || (pid !== 0 && pids[0] !== pid)) {
@@ -247,6 +254,7 @@ async function measure(input: MemoryInput, index: number, services: BenchService
       peakHeapTotalMiB: mib(heap.heapTotalBytes ?? 0),
       peakExternalMiB: mib(heap.externalBytes ?? 0),
       heapLimitMiB: mib(heap.heapLimitBytes ?? 0),
+      warmMedianMs: warmMs.length > 0 ? round(median(warmMs), 1) : 0,
       goalMet: peakRssMiB <= GOAL_MIB,
     };
   } finally {
@@ -263,7 +271,11 @@ if (source.uncommitted.length > 0) {
   console.warn(`Measuring uncommitted changes:\n  ${source.uncommitted.join('\n  ')}`);
 }
 const topic = `memory-${Date.now()}`;
-const inputs = memoryInputs(topic).filter((input) => !ONLY || ONLY.includes(input.function));
+const inputs = memoryInputs(topic).filter(
+  (input) =>
+    (!ONLY || ONLY.includes(input.function)) &&
+    (!ONLY_INPUTS || ONLY_INPUTS.some((part) => input.input.includes(part))),
+);
 for (const name of new Set(inputs.map((input) => input.function))) {
   await deployed(FUNCTION_ENTRIES[name], join(OUT, name));
 }
@@ -334,6 +346,7 @@ console.log(
       'after 1st MiB': r.firstPeakRssMiB.toFixed(1),
       'heap used / total MiB': `${r.peakHeapUsedMiB.toFixed(1)} / ${r.peakHeapTotalMiB.toFixed(1)}`,
       'external MiB': r.peakExternalMiB.toFixed(1),
+      'warm median ms': r.warmMedianMs.toFixed(0),
       [`<= ${GOAL_MIB} MiB`]: r.goalMet ? 'fits' : 'MISSED',
     })),
   ),

@@ -9,7 +9,7 @@ import type { MiddlewareObj } from '@middy/core';
 export interface GcOptions {
   type: 'major';
   execution: 'sync';
-  flavor: 'last-resort';
+  flavor?: 'regular' | 'last-resort';
 }
 
 /** What the middleware reads; all default to the process's own. */
@@ -81,4 +81,34 @@ export function releaseMemoryAfterLargeInvocations(options: MemoryReleaseOptions
  */
 export function collectAfterTheAnswer(collect: () => void): void {
   setImmediate(() => setImmediate(collect));
+}
+
+/** What `collectBuffersAbove` reads; both default to the process's own. */
+export interface BufferCollectionOptions {
+  /** @default globalThis.gc, which Lambda's Node.js runtime exposes (`--expose-gc`) */
+  gc?: (options: GcOptions) => void;
+  /** @default process.memoryUsage */
+  memoryUsage?: () => Pick<NodeJS.MemoryUsage, 'arrayBuffers'>;
+}
+
+const COLLECT: GcOptions = { type: 'major', execution: 'sync' };
+
+/**
+ * A check for a loop of large reads (the scheduled S3 source's 8 MiB ranged GETs) to call between
+ * them: a full collection when the process's Buffers hold more than `limitBytes`.
+ *
+ * Why: V8 frees a Buffer's memory only when a collection finds its small JavaScript object dead.
+ * A read that lives while its lines are written survives a few young collections and moves to
+ * the old generation, where only a full collection frees it, and V8 starts one for external
+ * memory only once that has grown by ~64 MiB since the last. An S3 object of short lines held
+ * 55-69 MiB of dead reads that way (bench/README.md#memory). The caller picks a limit above what
+ * it keeps alive (for the S3 source, two reads), so a collection runs only when there is garbage to
+ * free. A no-op where `gc` is not exposed (a plain `node`, tests).
+ */
+export function collectBuffersAbove(limitBytes: number, options: BufferCollectionOptions = {}): () => void {
+  const gc = options.gc ?? (globalThis as { gc?: (options: GcOptions) => void }).gc;
+  const memoryUsage = options.memoryUsage ?? (() => process.memoryUsage());
+  return () => {
+    if (gc && memoryUsage().arrayBuffers > limitBytes) gc(COLLECT);
+  };
 }

@@ -23,8 +23,10 @@ export interface S3Api {
     signal?: AbortSignal,
   ): Promise<{ objects: ListedObject[]; next: string | undefined }>;
   /**
-   * Bytes `start` to `endInclusive` of the object, only if its ETag is still `etag`; throws
-   * ObjectChangedError when it is not.
+   * Bytes `start` to `endInclusive` of the object, only if its ETag is still `etag` (throws
+   * ObjectChangedError when it is not): resolves once S3 has answered, with the body's bytes in
+   * the pieces they arrive in, read as the caller asks for them. Ending the iteration early
+   * closes the response; so must a caller that does not iterate it.
    */
   getRange(
     bucket: string,
@@ -33,7 +35,7 @@ export interface S3Api {
     start: number,
     endInclusive: number,
     signal?: AbortSignal,
-  ): Promise<Buffer>;
+  ): Promise<AsyncIterable<Buffer>>;
   getTags(bucket: string, key: string, signal?: AbortSignal): Promise<S3Tag[]>;
   /** Replaces the object's whole tag set (S3 has no per-tag update). */
   putTags(bucket: string, key: string, tags: readonly S3Tag[]): Promise<void>;
@@ -113,7 +115,7 @@ export function sdkS3Api(): S3Api {
           }),
           { abortSignal: signal },
         );
-        return asBuffer(await response.Body?.transformToByteArray());
+        return piecesOf(response.Body as AsyncIterable<Uint8Array> | undefined);
       } catch (error) {
         if ((error as { name?: string }).name === 'PreconditionFailed') {
           throw new ObjectChangedError(bucket, key, error);
@@ -199,8 +201,17 @@ function s3(): Promise<{ sdk: S3Module; client: InstanceType<S3Module['S3Client'
 }
 
 /**
- * A body's bytes as a Buffer over the same memory: `Buffer.from(array)` would copy them, and a
- * scheduled run reads 8 MiB at a time (the SDK's array is already a copy of the socket's chunks).
+ * A response body's pieces as Buffers over the same memory. Not collected into one array (the
+ * SDK's `transformToByteArray`): an 8 MiB range then existed twice, as the socket's pieces and as
+ * their copy, and the whole of it lived as long as its last line did.
+ */
+async function* piecesOf(body: AsyncIterable<Uint8Array> | undefined): AsyncGenerator<Buffer> {
+  if (!body) return;
+  for await (const piece of body) yield Buffer.isBuffer(piece) ? piece : asBuffer(piece);
+}
+
+/**
+ * A body's bytes as a Buffer over the same memory: `Buffer.from(array)` would copy them.
  */
 function asBuffer(bytes: Uint8Array | undefined): Buffer {
   if (!bytes) return Buffer.alloc(0);

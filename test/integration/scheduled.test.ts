@@ -218,6 +218,49 @@ describe('scheduled publishing: S3 NDJSON objects on moto and a real broker', ()
     expect(values.sort()).toEqual([...good, ...ndjsonLines(4, 'b')].sort());
   });
 
+  it('ends batches at SCHEDULE_CHUNK_BYTES and collects dead Buffers between batches', async () => {
+    const topic = await createTopic(brokers);
+    const lines = ndjsonLines(120, 'chunked');
+    const body = `${lines.join('\n')}\n`;
+    await putObject('chunked/data.ndjson', body);
+    const chunkBytes = 1024;
+    const { handler, warmWriter } = s3Handler(brokers, topic, 'chunked/', {
+      SCHEDULE_BATCH_SIZE: '500',
+      SCHEDULE_CHUNK_BYTES: String(chunkBytes),
+    });
+    const writes: number[] = [];
+    const write = warmWriter.write.bind(warmWriter);
+    warmWriter.write = async (messages, ...rest) => {
+      writes.push(messages.length);
+      return write(messages, ...rest);
+    };
+    // Lambda's runtime exposes gc (--expose-gc); this test process does not, so a spy stands in.
+    const collections: unknown[] = [];
+    const global = globalThis as { gc?: unknown };
+    const original = global.gc;
+    global.gc = (options: unknown) => collections.push(options);
+    let summary: ScheduledRunSummary;
+    try {
+      summary = await handler(cronEvent, lambdaContext(30_000) as never);
+    } finally {
+      global.gc = original;
+      await warmWriter.close();
+    }
+
+    expect(summary).toEqual({ published: 120, objectsDone: 1, objectsFailed: 0, stoppedForTime: false });
+    // At most one read's bytes of lines per batch, not SCHEDULE_BATCH_SIZE lines.
+    const lineBytes = Buffer.byteLength(`${lines[0]}\n`);
+    expect(Math.max(...writes)).toBeLessThanOrEqual(Math.ceil(chunkBytes / lineBytes));
+    expect(writes.reduce((a, b) => a + b, 0)).toBe(120);
+    // This process holds far more than two 1 KiB reads in Buffers: a collection before every GET,
+    // before every batch and after every batch but the last.
+    const gets = Math.ceil(Buffer.byteLength(body) / chunkBytes);
+    expect(collections).toHaveLength(gets + 2 * writes.length - 1);
+    expect(collections[0]).toEqual({ type: 'major', execution: 'sync' });
+    const values = (await consumeWithKcat(brokers, topic, { count: 120 })).map((r) => r.value?.toString());
+    expect(values.sort()).toEqual([...lines].sort());
+  });
+
   it('publishes each line once when two runs over one object overlap (the run lease is atomic)', async () => {
     const topic = await createTopic(brokers, { partitions: 3 });
     const lines = ndjsonLines(3000, 'overlap');

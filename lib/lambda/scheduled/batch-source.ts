@@ -5,6 +5,10 @@ import type { Message } from '../../writer/message.ts';
  * Kafka took them.
  */
 export interface SourceBatch {
+  /**
+   * The batch's messages. A source may empty this array once the batch is committed in full
+   * or rejected, so that what it read can be freed while it reads on: read them before that.
+   */
   readonly messages: readonly Message[];
   /**
    * Records that Kafka acknowledged the first `count` messages (all of them by default). Called

@@ -9,7 +9,7 @@ import { BrokerError, MessageTooLargeError, WriteErrors } from '../../writer/err
 import type { Message } from '../../writer/message.ts';
 import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
-import { releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
+import { collectBuffersAbove, releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
 import { METRICS, MetricUnit, writerLoggerFrom } from '../observability.ts';
 import { firstFailure, isRegistryFailure } from '../schema-failures.ts';
 import type { BatchSource, SourceBatch } from './batch-source.ts';
@@ -248,6 +248,14 @@ export function createScheduledHandler(options: ScheduledHandlerOptions = {}) {
     .use(releaseMemoryAfterLargeInvocations());
 }
 
+/**
+ * Most bytes of NDJSON lines per batch of the S3 source (a batch also ends at SCHEDULE_BATCH_SIZE
+ * lines). Measured by bench:memory at 128 MB: batches of 8 MiB of 1,000,000-byte lines peaked at
+ * 118.4 MiB, past the 115 MiB a 128 MB function allows; a smaller bound only means more saves of
+ * the progress (two S3 calls per batch).
+ */
+export const S3_BATCH_BYTES = 4 * 2 ** 20;
+
 /** The source SCHEDULE_SOURCE names. */
 function defaultSource(batchBytes: number, claimCheck: boolean, checkValues: ValueCheck): SourceFactory {
   return (event, config, logger) => {
@@ -266,10 +274,14 @@ function defaultSource(batchBytes: number, claimCheck: boolean, checkValues: Val
       topic: config.topic ?? '',
       keyPointer: config.keyPointer,
       batchSize: config.batchSize,
-      // A batch holds at most one read's worth of lines, so long lines cannot pile up reads.
-      batchBytes: config.chunkBytes,
+      // A batch of long lines is held twice while it is written (its lines, the request), so its
+      // bytes bound the function's memory: S3_BATCH_BYTES, or one read if that is smaller.
+      batchBytes: Math.min(S3_BATCH_BYTES, config.chunkBytes),
       maxObjects: config.maxObjects,
       chunkBytes: config.chunkBytes,
+      // Alive where it is called: at most one batch of lines (acknowledged batches release
+      // theirs); Buffers past a read's worth are dead pieces and requests, not yet freed.
+      releaseBuffers: collectBuffersAbove(config.chunkBytes),
       // A line the Writer would refuse (over KAFKA_BATCH_BYTES with its key and headers) is
       // caught while reading; a key big enough to tip it over still ends in reject(). With the
       // claim check a long line goes to S3, so only SCHEDULE_MAX_LINE_BYTES bounds it.

@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   collectAfterTheAnswer,
+  collectBuffersAbove,
   releaseMemoryAfterLargeInvocations,
 } from '../../../lib/lambda/memory-release.ts';
 
@@ -124,5 +125,35 @@ describe('releaseMemoryAfterLargeInvocations', () => {
     });
     expect('gc' in globalThis).toBe(false);
     await expect(wrapped(middleware, async () => 'done')({}, {} as never)).resolves.toBe('done');
+  });
+});
+
+describe('collectBuffersAbove', () => {
+  it('runs a full collection only while Buffers hold more than the limit', () => {
+    const gc = vi.fn();
+    let arrayBuffers = 10 * MiB;
+    const check = collectBuffersAbove(16 * MiB, { gc, memoryUsage: () => ({ arrayBuffers }) });
+    check();
+    expect(gc).not.toHaveBeenCalled();
+    arrayBuffers = 17 * MiB;
+    check();
+    expect(gc).toHaveBeenCalledTimes(1);
+    // A plain full collection: the last-resort kind is for between invocations (it compacts).
+    expect(gc).toHaveBeenCalledWith({ type: 'major', execution: 'sync' });
+    arrayBuffers = 16 * MiB;
+    check();
+    expect(gc).toHaveBeenCalledTimes(1);
+  });
+
+  it('does nothing where gc is not exposed', () => {
+    const memoryUsage = vi.fn(() => ({ arrayBuffers: 64 * MiB }));
+    const original = (globalThis as { gc?: unknown }).gc;
+    delete (globalThis as { gc?: unknown }).gc;
+    try {
+      expect(() => collectBuffersAbove(1, { memoryUsage })()).not.toThrow();
+      expect(memoryUsage).not.toHaveBeenCalled();
+    } finally {
+      if (original !== undefined) (globalThis as { gc?: unknown }).gc = original;
+    }
   });
 });

@@ -30,10 +30,19 @@ export class MemoryS3 implements S3Api {
   readonly tagHistory = new Map<string, S3Tag[][]>();
   /** Called before each ranged GET: tests change the object or fail the call here. */
   beforeGetRange: ((key: string, start: number) => void) | undefined;
+  /**
+   * Bytes into a ranged GET's body after which it breaks off (a connection S3 closed), per
+   * GET; undefined: the body arrives whole.
+   */
+  breakBodyAfter: ((key: string, start: number) => number | undefined) | undefined;
+  /** Bodies whose reading was ended or broken off before their last piece. */
+  closedEarly = 0;
 
   constructor(
     readonly bucket = 'data',
     private readonly pageSize = 1000,
+    /** A body arrives in pieces of this many bytes, as a socket hands them over. */
+    private readonly pieceBytes = 7,
   ) {}
 
   put(key: string, body: string | Buffer, tags: S3Tag[] = []): void {
@@ -68,7 +77,21 @@ export class MemoryS3 implements S3Api {
     this.beforeGetRange?.(key, start);
     const o = this.objects.get(key);
     if (!o || o.etag !== etag) throw new ObjectChangedError(bucket, key);
-    return Buffer.from(o.body.subarray(start, endInclusive + 1));
+    const bytes = Buffer.from(o.body.subarray(start, endInclusive + 1));
+    return this.piecesOf(bytes, this.breakBodyAfter?.(key, start));
+  }
+
+  private async *piecesOf(bytes: Buffer, breakAfter: number | undefined): AsyncGenerator<Buffer> {
+    let done = false;
+    try {
+      for (let at = 0; at < bytes.length; at += this.pieceBytes) {
+        if (breakAfter !== undefined && at >= breakAfter) throw new Error('socket hang up');
+        yield bytes.subarray(at, Math.min(bytes.length, at + this.pieceBytes));
+      }
+      done = true;
+    } finally {
+      if (!done) this.closedEarly++;
+    }
   }
 
   async getTags(bucket: string, key: string) {

@@ -146,6 +146,88 @@ describe('S3NdjsonSource', () => {
     expect(resumed).toEqual([3, 3, 3, 1]);
   });
 
+  it('calls releaseBuffers before every ranged GET, before every batch and after its acknowledgement, never with one in flight', async () => {
+    const s3 = new MemoryS3();
+    s3.put('in/a.ndjson', ndjson(range(1, 12)));
+    const events: string[] = [];
+    let inFlight = false;
+    const source = sourceOn(s3, {
+      chunkBytes: 64,
+      releaseBuffers: () => {
+        expect(inFlight, 'releaseBuffers ran while a batch was being written').toBe(false);
+        events.push(`release (reads so far: ${s3.calls.getRange})`);
+      },
+    });
+    for await (const batch of source.batches(new AbortController().signal)) {
+      inFlight = true;
+      events.push(`batch of ${batch.messages.length}`);
+      await batch.commit();
+      inFlight = false;
+    }
+    const releases = events.filter((e) => e.startsWith('release'));
+    const batches = events.filter((e) => e.startsWith('batch'));
+    expect(batches).toEqual(['batch of 3', 'batch of 3', 'batch of 3', 'batch of 3']);
+    // One before each GET, one before each batch, one after each batch but the final one (the
+    // source is done then).
+    expect(releases).toHaveLength(s3.calls.getRange + 2 * batches.length - 1);
+    for (let n = 0; n < s3.calls.getRange; n++) expect(releases).toContain(`release (reads so far: ${n})`);
+    for (const [i, event] of events.entries()) {
+      if (!event.startsWith('batch')) continue;
+      expect(events[i - 1]).toMatch(/^release/);
+      if (i < events.length - 1) expect(events[i + 1]).toMatch(/^release/);
+    }
+  });
+
+  it('reads on from where a ranged GET broke off, each line once; a GET that breaks off at once fails the run', async () => {
+    const body = ndjson(range(1, 40));
+    const s3 = new MemoryS3();
+    s3.put('in/a.ndjson', body);
+    // Every GET of 256 bytes breaks off after 100 of them: lines are cut at the break.
+    s3.breakBodyAfter = () => 100;
+    const logs: Logged[] = [];
+    const run = await drain(sourceOn(s3, { chunkBytes: 256 }, logs));
+    expect(run.values.map((v) => JSON.parse(v).id)).toEqual(range(1, 40));
+    expect(s3.tags('in/a.ndjson')['kafka-bridge-status']).toBe('done');
+    expect(s3.calls.getRange).toBe(Math.ceil(Buffer.byteLength(body) / 105));
+    expect(logs.filter((l) => l.message.startsWith('an S3 read broke off')).length).toBe(
+      s3.calls.getRange - 1,
+    );
+
+    s3.put('in/b.ndjson', ndjson(range(41, 50)));
+    s3.breakBodyAfter = (key, start) => (key === 'in/b.ndjson' && start > 0 ? 0 : undefined);
+    const written: unknown[] = [];
+    const failing = (async () => {
+      const source = sourceOn(s3, { chunkBytes: 64, batchSize: 1 });
+      for await (const batch of source.batches(new AbortController().signal)) {
+        written.push(...batch.messages.map((m) => JSON.parse(String(m.value)).id));
+        await batch.commit();
+      }
+    })();
+    await expect(failing).rejects.toMatchObject({
+      name: 'S3SourceError',
+      message: expect.stringMatching(/^reading s3:\/\/data\/in\/b.ndjson failed/),
+    });
+    // What was acknowledged before the failed GET is saved: the next run starts after it.
+    const saved = s3.tags('in/b.ndjson')['kafka-bridge-position'];
+    expect(written).toEqual([41, 42]);
+    expect(saved).toMatch(/^offset=\d+ line=2 /);
+    s3.breakBodyAfter = undefined;
+    const next = await drain(sourceOn(s3, { chunkBytes: 64 }));
+    expect([...written, ...next.values.map((v) => JSON.parse(v).id)]).toEqual(range(41, 50));
+  });
+
+  it('closes a body it stops reading: a malformed line, or a run that stops after a batch', async () => {
+    const s3 = new MemoryS3();
+    s3.put('in/a.ndjson', `${ndjson(range(1, 2))}{oops}\n${ndjson(range(4, 30))}`);
+    await drain(sourceOn(s3, { chunkBytes: 1024 }));
+    expect(s3.tags('in/a.ndjson')['kafka-bridge-status']).toBe('failed');
+    expect(s3.closedEarly).toBe(1);
+
+    s3.put('in/a.ndjson', ndjson(range(1, 30)));
+    await drain(sourceOn(s3, { chunkBytes: 1024 }), { stopAfterBatches: 1 });
+    expect(s3.closedEarly).toBe(2);
+  });
+
   it('saves the position after each batch and tags the object done only with its last line', async () => {
     const s3 = new MemoryS3();
     const body = ndjson(range(1, 7));
