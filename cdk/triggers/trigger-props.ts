@@ -23,15 +23,14 @@ export const FUNCTION_TIMEOUT_SECONDS = { webhook: 10, sqs: 60, eventbridge: 30,
 export const FUNCTION_MEMORY_MB = { webhook: 128, sqs: 128, eventbridge: 128, scheduled: 128 } as const;
 
 /**
- * The scheduled function reading NDJSON from S3, sized from bench:memory (2026-12-02, commit
- * d11b356, 128 MB heap flags, 20 warm invocations): 173.2 MiB for its worst case at the
- * `SCHEDULE_*` defaults (a batch of the longest lines, 1,000,000 B; a batch ends at
- * `SCHEDULE_CHUNK_BYTES` of lines, 8 MiB) and 167.1 MiB for 64 MiB of 1 KiB lines: the 8 MiB reads
- * become garbage faster than V8 collects external memory. The rule: the smallest of 128, 192,
- * 256, ... MB (steps of 64) leaving at least 13 MiB above the peak, as 128 MB does for the
- * 115 MiB goal of the others: 192 MB, 18.8 MiB of headroom.
+ * The scheduled function reading NDJSON from S3, sized from bench:memory (2026-12-03, commit
+ * ab8fb87, 128 MB heap flags, 20 warm invocations, load 1.3-1.9): 114.6 MiB for its worst case at
+ * the `SCHEDULE_*` defaults (batches of the longest lines, 1,000,000 B; a batch ends at 4 MiB of
+ * lines) and 113.2 MiB for 64 MiB of 1 KiB lines. The rule: the smallest of 128, 192, 256, ... MB
+ * (steps of 64) leaving at least 13 MiB above the peak: 128 MB, 13.4 MiB of headroom (192 MB
+ * before the source streamed its reads: 173.2 MiB).
  */
-export const SCHEDULED_S3_MEMORY_MB = 192;
+export const SCHEDULED_S3_MEMORY_MB = 128;
 
 /**
  * What every trigger construct needs: the cluster and how its function writes to it, with the
@@ -52,7 +51,7 @@ export interface TriggerToKafkaProps extends ValueSchemaProps {
   readonly allowAutoTopicCreation?: boolean;
   /** Retention of the function's log group. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** Memory of the function in MB. @default FUNCTION_MEMORY_MB of the trigger (128; SCHEDULED_S3_MEMORY_MB, 192, for a scheduled S3 source) */
+  /** Memory of the function in MB. @default FUNCTION_MEMORY_MB of the trigger (128; SCHEDULED_S3_MEMORY_MB, also 128, for a scheduled S3 source) */
   readonly memorySize?: number;
   /**
    * Offload values over a size to an existing S3 bucket (`KAFKA_CLAIM_CHECK_*`); the function may
