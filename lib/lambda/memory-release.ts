@@ -94,16 +94,16 @@ export interface BufferCollectionOptions {
 const COLLECT: GcOptions = { type: 'major', execution: 'sync' };
 
 /**
- * A check for a loop of large reads (the scheduled S3 source's 8 MiB ranged GETs) to call between
- * them: a full collection when the process's Buffers hold more than `limitBytes`.
+ * A check for a loop of large reads (the scheduled S3 source's ranged GETs) to call between its
+ * batches: a full collection when the process's Buffers hold more than `limitBytes`.
  *
  * Why: V8 frees a Buffer's memory only when a collection finds its small JavaScript object dead.
  * A read that lives while its lines are written survives a few young collections and moves to
  * the old generation, where only a full collection frees it, and V8 starts one for external
  * memory only once that has grown by ~64 MiB since the last. An S3 object of short lines held
  * 55-69 MiB of dead reads that way (bench/README.md#memory). The caller picks a limit above what
- * it keeps alive (for the S3 source, two reads), so a collection runs only when there is garbage to
- * free. A no-op where `gc` is not exposed (a plain `node`, tests).
+ * it keeps alive where it calls (for the S3 source, one batch of at most one read), so a
+ * collection runs only when there is garbage to free. A no-op where `gc` is not exposed (a plain `node`, tests).
  */
 export function collectBuffersAbove(limitBytes: number, options: BufferCollectionOptions = {}): () => void {
   const gc = options.gc ?? (globalThis as { gc?: (options: GcOptions) => void }).gc;

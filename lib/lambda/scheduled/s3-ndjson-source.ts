@@ -295,8 +295,7 @@ export class S3NdjsonSource implements BatchSource {
               const before = consumed;
               if (parsed.kind === 'malformed') {
                 if (pending.length > 0) {
-                  this.options.releaseBuffers?.();
-                  yield this.batchOf(run, pending, before, false);
+                  yield* this.handOver(run, pending, before, false);
                   pending = [];
                   pendingBytes = 0;
                   if (run.ended) return;
@@ -316,12 +315,10 @@ export class S3NdjsonSource implements BatchSource {
               const full = pending.length >= batchSize || pendingBytes >= batchBytes;
               // The object's last line goes with the final batch, whose commit also marks it done.
               if (full && !(atEnd && index === lines.length - 1)) {
-                this.options.releaseBuffers?.();
-                yield this.batchOf(run, pending, consumed, false);
+                yield* this.handOver(run, pending, consumed, false);
                 pending = [];
                 pendingBytes = 0;
                 if (run.ended) return;
-                this.options.releaseBuffers?.();
               }
             }
           }
@@ -333,8 +330,7 @@ export class S3NdjsonSource implements BatchSource {
           throw new S3SourceError(`reading ${uri} at byte ${from} returned nothing`, undefined);
       }
       if (pending.length > 0) {
-        this.options.releaseBuffers?.();
-        yield this.batchOf(run, pending, consumed, true);
+        yield* this.handOver(run, pending, consumed, true);
       } else {
         await this.save(run, ObjectStatus.Done, consumed);
         this.markedDone(run, consumed);
@@ -377,12 +373,27 @@ export class S3NdjsonSource implements BatchSource {
     }
   }
 
+  /**
+   * Yields a batch, with `releaseBuffers` before it (the lines cut from the read's pieces are now
+   * all that is alive of them) and after its acknowledgement (its request is dead too).
+   */
+  private async *handOver(
+    run: ObjectRun,
+    pending: PendingLine[],
+    end: LinePosition,
+    final: boolean,
+  ): AsyncGenerator<SourceBatch> {
+    this.options.releaseBuffers?.();
+    yield this.batchOf(run, pending, end, final);
+    if (!run.ended) this.options.releaseBuffers?.();
+  }
+
   private batchOf(run: ObjectRun, pending: PendingLine[], end: LinePosition, final: boolean): SourceBatch {
     const lines = [...pending];
     const messages = lines.map((l) => l.message);
     // Done with: the lines' values are freed even while something still holds the batch (the
     // handler's loop and this generator keep references to the last batch in V8's registers until
-    // overwritten): the source measured two batches alive where one was needed (bench/README.md#memory).
+    // overwritten). Traced under bench:memory: without it two batches were alive where one was needed.
     const release = () => {
       lines.length = 0;
       messages.length = 0;

@@ -216,6 +216,30 @@ describe('S3NdjsonSource', () => {
     expect([...written, ...next.values.map((v) => JSON.parse(v).id)]).toEqual(range(41, 50));
   });
 
+  it('fails the run, instead of asking again forever, when a ranged GET answers with no bytes', async () => {
+    const s3 = new MemoryS3();
+    s3.put('in/a.ndjson', ndjson(range(1, 10)));
+    const getRange = s3.getRange.bind(s3);
+    s3.getRange = async (bucket, key, etag, start, endInclusive) => {
+      const body = await getRange(bucket, key, etag, start, endInclusive);
+      return start > 0 ? (async function* () {})() : body;
+    };
+    const written: number[] = [];
+    const failing = (async () => {
+      const source = sourceOn(s3, { chunkBytes: 64, batchSize: 1 });
+      for await (const batch of source.batches(new AbortController().signal)) {
+        written.push(...batch.messages.map((m) => JSON.parse(String(m.value)).id));
+        await batch.commit();
+      }
+    })();
+    await expect(failing).rejects.toMatchObject({
+      name: 'S3SourceError',
+      message: 'reading s3://data/in/a.ndjson at byte 64 returned nothing',
+    });
+    expect(s3.calls.getRange).toBe(2);
+    expect(written).toEqual([1, 2]);
+  });
+
   it('closes a body it stops reading: a malformed line, or a run that stops after a batch', async () => {
     const s3 = new MemoryS3();
     s3.put('in/a.ndjson', `${ndjson(range(1, 2))}{oops}\n${ndjson(range(4, 30))}`);
