@@ -50,6 +50,8 @@ const MEMORY_MB = Number(process.env.BENCH_MEMORY_MB ?? 128);
 const ONLY = process.env.BENCH_MEMORY_FUNCTIONS?.split(',');
 /** Only the inputs whose description contains one of these (`BENCH_MEMORY_INPUTS=lines of 1,000,000`). */
 const ONLY_INPUTS = process.env.BENCH_MEMORY_INPUTS?.split(';');
+/** Print VmRSS and VmHWM after every invocation (`BENCH_MEMORY_TRACE=1`): where a peak was reached. */
+const TRACE = process.env.BENCH_MEMORY_TRACE === '1';
 /** A 128 MB function with room for what the runtime's sandbox holds besides the Node.js process. */
 const GOAL_MIB = 115;
 const OUT = join(BENCH_CACHE_DIR, 'memory');
@@ -62,8 +64,8 @@ const MOTO_PORT = 35293;
 interface BenchServices {
   /** PLAINTEXT listeners. */
   brokers: string[];
-  /** The SASL_SSL listeners, the secret holding the SCRAM user and the CA, when a row writes there. */
-  secure?: { brokers: string[]; secretArn: string; caPemPath: string };
+  /** The SASL_SSL listeners, the SCRAM user, the secret holding it and the CA, when a row writes there. */
+  secure?: { brokers: string[]; username: string; password: string; secretArn: string; caPemPath: string };
   /** moto, when a row needs it; `s3` is the bench's own client (uploads, progress resets). */
   moto?: { endpoint: string; s3: S3Client };
 }
@@ -155,6 +157,8 @@ async function secureListener(
     );
     return {
       brokers: given ?? (own as LocalKafkaCluster).saslSslBrokers,
+      username,
+      password,
       secretArn: ARN as string,
       caPemPath,
     };
@@ -183,7 +187,9 @@ function kafkaEnvironment(input: MemoryInput, services: BenchServices): Record<s
   return {
     KAFKA_BROKERS: secure.brokers.join(','),
     KAFKA_AUTH: 'scram-sha-512',
-    KAFKA_SECRET_ARN: secure.secretArn,
+    ...(input.credentials === 'environment'
+      ? { KAFKA_USERNAME: secure.username, KAFKA_PASSWORD: secure.password }
+      : { KAFKA_SECRET_ARN: secure.secretArn }),
     KAFKA_TLS: 'true',
     KAFKA_TLS_CA_FILE: secure.caPemPath,
   };
@@ -239,6 +245,11 @@ async function measure(input: MemoryInput, index: number, services: BenchService
       pid = pids[0] as number;
       last = await residentMemory(pid);
       if (i === 0) firstPeak = last.peakRssBytes;
+      if (TRACE) {
+        console.log(
+          `  ${input.input} #${i + 1}: VmRSS ${mib(last.rssBytes)} MiB, VmHWM ${mib(last.peakRssBytes)} MiB`,
+        );
+      }
     }
     const heap = await heapPeaks(pid, probeFile);
     const peakRssMiB = mib(last.peakRssBytes);

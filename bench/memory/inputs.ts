@@ -69,6 +69,12 @@ export interface MemoryInput {
    */
   listener?: 'plaintext' | 'sasl-ssl';
   /**
+   * Where a SASL_SSL row's SCRAM credentials come from: the Secrets Manager secret, as deployed, or
+   * `KAFKA_USERNAME`/`KAFKA_PASSWORD` (the local-use settings), to show what the secret's client
+   * costs. @default 'secret'
+   */
+  credentials?: 'secret' | 'environment';
+  /**
    * The object under the row's S3 prefix: uploaded before the first invocation, its progress
    * tags removed before every invocation, so each one reads and publishes all of it.
    */
@@ -200,6 +206,23 @@ export function memoryInputs(topic: string): MemoryInput[] {
       moto: true,
       listener: 'sasl-ssl',
       event: sqsBatch(10_000, SYNC_PAYLOAD_BYTES),
+    },
+    {
+      function: 'sqs',
+      input: '10,000 records (6 MB event), TLS + SCRAM, credentials from the environment',
+      environment: sqsEnv,
+      moto: true, // the secret the other SASL_SSL rows read is made there; this row does not read it
+      listener: 'sasl-ssl',
+      credentials: 'environment',
+      event: sqsBatch(10_000, SYNC_PAYLOAD_BYTES),
+    },
+    {
+      function: 'sqs',
+      input: '10 records of ~600 KB (6 MB event), TLS + SCRAM-SHA-512',
+      environment: sqsEnv,
+      moto: true,
+      listener: 'sasl-ssl',
+      event: sqsBatch(10, SYNC_PAYLOAD_BYTES),
     },
     {
       function: 'sqs',

@@ -111,10 +111,6 @@ declare module 'kafkajs/src/protocol/message/compression/index.js' {
   export const Types: typeof CompressionTypes;
 }
 
-declare module 'kafkajs/src/network/socketFactory.js' {
-  export default function defaultSocketFactory(): unknown;
-}
-
 declare module 'kafkajs/src/protocol/encoder.js' {
   /** kafkajs' request encoder; its request layer reads `buf` up to `offset`. */
   export default class Encoder {

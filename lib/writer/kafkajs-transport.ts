@@ -3,7 +3,6 @@ import Cluster, { type InternalBroker } from 'kafkajs/src/cluster/index.js';
 // kafkajs' modules rather than its package index, which loads the consumer and admin APIs at
 // every cold start; `LEVELS` is the object kafkajs exports as `logLevel`.
 import { createLogger, LEVELS as logLevel } from 'kafkajs/src/loggers/index.js';
-import socketFactory from 'kafkajs/src/network/socketFactory.js';
 import apiKeys from 'kafkajs/src/protocol/requests/apiKeys.js';
 import protocol from 'kafkajs/src/protocol/requests/index.js';
 import type { Codec } from './codecs/codec.ts';
@@ -15,6 +14,7 @@ import { MetadataTable } from './metadata/metadata-table.ts';
 import type { WriterConfig } from './options.ts';
 import { produceErrorRule } from './producer/produce-errors.ts';
 import { ProducerState, partitionKey, type SequenceLease } from './producer/producer-state.ts';
+import { kafkaSocketFactory } from './socket-factory.ts';
 import {
   type CreateTopicOptions,
   type KafkaTransport,
@@ -133,7 +133,7 @@ export class KafkaJsTransport implements KafkaTransport {
     };
     this.cluster = new Cluster({
       logger,
-      socketFactory: socketFactory(),
+      socketFactory: kafkaSocketFactory(),
       brokers: config.brokers,
       ssl: config.ssl,
       sasl: config.sasl,

@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { AuthenticationError, type SaslOptions, Writer } from '../../../lib/index.ts';
 import { LOCAL_SASL_USERS } from '../../../scripts/kafka/config.ts';
+import { consumeWithKcat } from '../../support/kcat.ts';
 import { countRecords, createTopic } from '../../support/topics.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -88,5 +89,41 @@ describe('Writer over SASL_SSL', () => {
     await w.close();
 
     expect(await countRecords(brokers, topic)).toBe(1);
+  });
+
+  it('writes a request of several MB over TLS, in slices, with a request written behind it intact', async () => {
+    // Six partitions of ~0.9 MB batches: one Produce request of ~5.4 MB, which the TLS socket takes
+    // in 256 KiB slices (lib/writer/sliced-writes.ts); the small write queued meanwhile must reach
+    // the broker after it, not inside it, or the broker would fail both requests.
+    const topic = await createTopic(brokers, { partitions: 6 });
+    const w = new Writer({
+      brokers: saslBrokers,
+      topic,
+      ssl: { ca: [ca] },
+      sasl: { mechanism: 'scram-sha-512', ...scram },
+      batchSize: 10_000,
+      batchBytes: 900_000,
+    });
+    await w.writeMessages([{ value: 'connected first' }]);
+    const large = Array.from({ length: 5_000 }, (_, i) => ({
+      key: `k-${i}`,
+      value: Buffer.alloc(1_000, i % 251),
+      headers: { n: String(i) },
+    }));
+
+    const [written, behind] = await Promise.all([
+      w.writeMessages(large),
+      w.writeMessages([{ value: 'behind the large request', headers: { n: 'behind' } }]),
+    ]);
+    await w.close();
+
+    expect(written).toHaveLength(large.length);
+    expect(behind).toHaveLength(1);
+    const consumed = await consumeWithKcat(brokers, topic, { count: large.length + 2 });
+    const byHeader = new Map(consumed.map((r) => [r.headers.n?.toString(), r]));
+    for (const [i, message] of large.entries()) {
+      expect(byHeader.get(String(i))?.value?.equals(message.value), `value of message ${i}`).toBe(true);
+    }
+    expect(byHeader.get('behind')?.value?.toString()).toBe('behind the large request');
   });
 });
