@@ -40,7 +40,7 @@ import {
   memoryInputs,
   NDJSON_BUCKET,
 } from './memory/inputs.ts';
-import { residentMemory } from './memory/proc-status.ts';
+import { type ResidentMemory, residentMemory } from './memory/proc-status.ts';
 import { BENCH_CACHE_DIR } from './peers/exec.ts';
 import { round } from './results.ts';
 import { sourceState } from './source-state.ts';
@@ -227,7 +227,7 @@ async function measure(input: MemoryInput, index: number, services: BenchService
   });
   try {
     let firstPeak = 0;
-    let last = { rssBytes: 0, peakRssBytes: 0 };
+    let last: ResidentMemory = { rssBytes: 0, peakRssBytes: 0, anonBytes: 0, fileBytes: 0 };
     let pid = 0;
     const warmMs: number[] = [];
     for (let i = 0; i < INVOCATIONS; i++) {
@@ -247,7 +247,8 @@ async function measure(input: MemoryInput, index: number, services: BenchService
       if (i === 0) firstPeak = last.peakRssBytes;
       if (TRACE) {
         console.log(
-          `  ${input.input} #${i + 1}: VmRSS ${mib(last.rssBytes)} MiB, VmHWM ${mib(last.peakRssBytes)} MiB`,
+          `  ${input.input} #${i + 1}: VmRSS ${mib(last.rssBytes)} MiB (anonymous ${mib(last.anonBytes)}, ` +
+            `file ${mib(last.fileBytes)}), VmHWM ${mib(last.peakRssBytes)} MiB`,
         );
       }
     }

@@ -6,6 +6,10 @@ export interface ResidentMemory {
   rssBytes: number;
   /** VmHWM: the highest resident set since the process started (what a memory limit meets). */
   peakRssBytes: number;
+  /** RssAnon: anonymous pages (heaps, buffers) of VmRSS. */
+  anonBytes: number;
+  /** RssFile: file-backed pages (the node binary's code and data as it runs) of VmRSS. */
+  fileBytes: number;
 }
 
 const kB = (status: string, field: string): number => {
@@ -17,5 +21,10 @@ const kB = (status: string, field: string): number => {
 /** Reads VmRSS and VmHWM of `pid` (Linux only). */
 export async function residentMemory(pid: number): Promise<ResidentMemory> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return { rssBytes: kB(status, 'VmRSS'), peakRssBytes: kB(status, 'VmHWM') };
+  return {
+    rssBytes: kB(status, 'VmRSS'),
+    peakRssBytes: kB(status, 'VmHWM'),
+    anonBytes: kB(status, 'RssAnon'),
+    fileBytes: kB(status, 'RssFile'),
+  };
 }
