@@ -36,7 +36,6 @@ interface QueuedWrite {
 export function writeInSlices(socket: WritableSocket, sliceBytes: number): void {
   const writeWhole = socket.write.bind(socket);
   const queue: QueuedWrite[] = [];
-  let failure: Error | undefined;
 
   const pump = (): void => {
     const head = queue[0];
@@ -54,7 +53,6 @@ export function writeInSlices(socket: WritableSocket, sliceBytes: number): void 
   const finishHead = (error: Error | null | undefined): void => {
     const head = queue.shift();
     if (error) {
-      failure = error;
       const behind = queue.splice(0);
       head?.callback?.(error);
       for (const write of behind) write.callback?.(error);
@@ -73,12 +71,7 @@ export function writeInSlices(socket: WritableSocket, sliceBytes: number): void 
     const chunkEncoding = typeof encoding === 'function' ? undefined : encoding;
     const large = typeof chunk !== 'string' && chunk.length > sliceBytes;
     if (queue.length === 0 && !large) return writeWhole(chunk, chunkEncoding, done);
-    if (failure !== undefined) {
-      // The socket failed under an earlier slice: this write fails as a write to it would.
-      const error = failure;
-      process.nextTick(() => done?.(error));
-      return true;
-    }
+    // After a failed slice the socket is destroyed: a later chunk's first slice fails there too.
     queue.push({ chunk, encoding: chunkEncoding, callback: done, written: 0 });
     if (queue.length === 1) pump();
     // True as the socket would say while its buffer has room: kafkajs (the only writer) never
