@@ -12,19 +12,39 @@ import { type HandlerOptions, setUpHandler } from '../handler-setup.ts';
 import { invocationTrace } from '../invocation-trace.ts';
 import { releaseMemoryAfterLargeInvocations } from '../memory-release.ts';
 import { METRICS, MetricUnit } from '../observability.ts';
-import { failureKinds } from '../schema-failures.ts';
+import { type FailureKinds, failureKinds } from '../schema-failures.ts';
 import { resolveExtendedPayloads } from './extended-payloads.ts';
 import { batchItemFailures } from './partial-batch.ts';
 
 export interface SqsHandlerOptions extends HandlerOptions {
   /** Replaces the default record mapping (body -> value, attributes -> headers). */
   mapRecord?: (record: SQSEvent['Records'][number], config: SqsConfig) => Message;
+  /**
+   * Most records per Writer call (default 1,000). A larger batch is written in slices, one after
+   * another, so the Writer never holds a whole 10,000-record batch as Kafka bytes at once: ~8 MiB
+   * less peak memory, which a 128 MB function needs (bench/README, "Memory").
+   */
+  writeSliceRecords?: number;
 }
 
+/** Records per Writer call unless `writeSliceRecords` says otherwise. */
+export const SQS_WRITE_SLICE_RECORDS = 1000;
+
 /**
- * The SQS -> Kafka bridge. Every record of the batch is written in one Writer call; the answer is
- * a partial batch response, so SQS deletes only what Kafka acknowledged and hands the rest back
- * (to be retried and, after maxReceiveCount, dead-lettered). Config is read once, at cold start.
+ * Slices written at once: the next slice is resolved and sent while the one before waits for
+ * Kafka's acknowledgement (on MSK, the in-sync replicas across zones), so slicing costs half the
+ * round trips in sequence; each slice more in flight holds its records' bytes too.
+ */
+const SLICES_IN_FLIGHT = 2;
+
+/**
+ * The SQS -> Kafka bridge. The batch's records are written in Writer calls of `writeSliceRecords`
+ * (1,000; a FIFO batch, at most 10 records, in one call); the answer is a partial
+ * batch response, so SQS deletes only what Kafka acknowledged and hands the rest back (to be
+ * retried and, after maxReceiveCount, dead-lettered). A slice of which nothing was written for a
+ * reason not its records' own (Kafka or the schema registry unavailable, the time used up) ends
+ * the writing: the later slices go back unwritten, as they would have failed the same way.
+ * Config is read once, at cold start.
  *
  * @example
  * export const handler = createSqsHandler();
@@ -38,6 +58,10 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
     writeOptions,
   } = setUpHandler(options, 'sqs-bridge', readSqsConfig);
   const mapRecord = options.mapRecord ?? sqsRecordToMessage;
+  const sliceRecords = options.writeSliceRecords ?? SQS_WRITE_SLICE_RECORDS;
+  if (!Number.isInteger(sliceRecords) || sliceRecords < 1) {
+    throw new RangeError(`writeSliceRecords must be a whole number >= 1, got ${sliceRecords}`);
+  }
 
   async function bridge(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const records = event.Records ?? [];
@@ -101,7 +125,7 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
       error: unknown,
       calls: number,
       recordAt: (i: number) => SQSRecord | undefined,
-    ) => {
+    ): FailureKinds => {
       const kinds = failureKinds(error, calls);
       schemaRejected += kinds.invalid.length;
       const first = kinds.invalid[0];
@@ -128,48 +152,97 @@ export function createSqsHandler(options: SqsHandlerOptions = {}) {
           firstMessageId: recordAt(kinds.other[0] as number)?.messageId,
         });
       }
+      return kinds;
+    };
+
+    const fifo = records.some(isFifoRecord);
+    /**
+     * Writes the messages at `first` .. `end` - 1 of `messages`; false when nothing of them was
+     * written for a reason that is not the records' own (the next slice would fare the same).
+     */
+    const writeSlice = async (first: number, end: number): Promise<boolean> => {
+      // Positions in `messages` still to write; a record too large for one request is taken out.
+      let pending = Array.from({ length: end - first }, (_, i) => first + i);
+      while (pending.length > 0) {
+        const batch = pending.map((position) => messages[position] as Message);
+        try {
+          await warmWriter.write(batch, context, { ...writeOptions, stopPartitionOnFailure: fifo });
+          break;
+        } catch (error) {
+          const at = error instanceof MessageTooLargeError ? batch.indexOf(error.tooLarge) : -1;
+          if (error instanceof MessageTooLargeError && at >= 0) {
+            // The Writer refuses the whole call before sending anything; only this record fails.
+            const tooLarge = pending[at] as number;
+            fail(indexOf[tooLarge] as number);
+            logger.warn('record is larger than KAFKA_BATCH_BYTES; handing it back', {
+              messageId: records[indexOf[tooLarge] as number]?.messageId,
+              sizeBytes: error.sizeBytes,
+              limitBytes: error.limitBytes,
+            });
+            pending = pending.filter((position) => {
+              if (position === tooLarge) return false;
+              const index = indexOf[position] as number;
+              const group = groupOf(index);
+              const skipped = group !== undefined && brokenGroups.has(group) && position > tooLarge;
+              if (skipped) failed.add(index);
+              return !skipped;
+            });
+            continue;
+          }
+          if (error instanceof WriteErrors) {
+            error.errors.forEach((e, i) => {
+              if (e) failed.add(indexOf[pending[i] as number] as number);
+            });
+          } else {
+            for (const position of pending) failed.add(indexOf[position] as number);
+          }
+          const kinds = logWriteFailure(
+            error,
+            pending.length,
+            (i) => records[indexOf[pending[i] as number] as number],
+          );
+          const failedHere = kinds.invalid.length + kinds.registry.length + kinds.other.length;
+          return failedHere < pending.length || kinds.registry.length + kinds.other.length === 0;
+        }
+      }
+      return true;
     };
 
     const started = performance.now();
-    // Positions in `messages` still to write; a record too large for one request is taken out.
-    let pending = messages.map((_, position) => position);
-    const fifo = records.some(isFifoRecord);
-    while (pending.length > 0) {
-      const batch = pending.map((position) => messages[position] as Message);
-      try {
-        await warmWriter.write(batch, context, { ...writeOptions, stopPartitionOnFailure: fifo });
-        break;
-      } catch (error) {
-        const at = error instanceof MessageTooLargeError ? batch.indexOf(error.tooLarge) : -1;
-        if (error instanceof MessageTooLargeError && at >= 0) {
-          // The Writer refuses the whole call before sending anything; only this record fails.
-          const tooLarge = pending[at] as number;
-          fail(indexOf[tooLarge] as number);
-          logger.warn('record is larger than KAFKA_BATCH_BYTES; handing it back', {
-            messageId: records[indexOf[tooLarge] as number]?.messageId,
-            sizeBytes: error.sizeBytes,
-            limitBytes: error.limitBytes,
-          });
-          pending = pending.filter((position) => {
-            if (position === tooLarge) return false;
-            const index = indexOf[position] as number;
-            const group = groupOf(index);
-            const skipped = group !== undefined && brokenGroups.has(group) && position > tooLarge;
-            if (skipped) failed.add(index);
-            return !skipped;
-          });
-          continue;
+    // A slice starts while the one before it waits for its answer. It needs time left, and the
+    // slice two before it must have written something (or failed for its own records only);
+    // otherwise the rest go back unwritten.
+    let next = 0;
+    let stoppedBecause = '';
+    const inFlight: Array<Promise<boolean>> = [];
+    try {
+      while (next < messages.length && stoppedBecause === '') {
+        if (next > 0 && warmWriter.budgetMs(context) === 0) {
+          stoppedBecause = 'no time is left';
+          break;
         }
-        if (error instanceof WriteErrors) {
-          error.errors.forEach((e, i) => {
-            if (e) failed.add(indexOf[pending[i] as number] as number);
-          });
-        } else {
-          for (const position of pending) failed.add(indexOf[position] as number);
+        // A FIFO batch (at most 10 records from SQS) goes in one call: a group that failed in
+        // one slice would otherwise have its later records written by the next.
+        const end = fifo ? messages.length : Math.min(next + sliceRecords, messages.length);
+        inFlight.push(writeSlice(next, end));
+        next = end;
+        if (inFlight.length >= SLICES_IN_FLIGHT && !(await inFlight.shift())) {
+          stoppedBecause = 'nothing of an earlier slice was written';
         }
-        logWriteFailure(error, pending.length, (i) => records[indexOf[pending[i] as number] as number]);
-        break;
       }
+    } catch (error) {
+      // Not a write failure (those are answered per record): let the slices still out finish.
+      await Promise.allSettled(inFlight);
+      throw error;
+    }
+    await Promise.all(inFlight);
+    if (next < messages.length) {
+      for (let position = next; position < messages.length; position++)
+        failed.add(indexOf[position] as number);
+      logger.warn(`records handed back unwritten: ${stoppedBecause}`, {
+        unwrittenRecords: messages.length - next,
+        firstMessageId: records[indexOf[next] as number]?.messageId,
+      });
     }
     metrics.addMetric(METRICS.writeLatency, MetricUnit.Milliseconds, performance.now() - started);
     if (schemaRejected > 0) metrics.addMetric(METRICS.schemaRejected, MetricUnit.Count, schemaRejected);

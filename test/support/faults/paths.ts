@@ -70,9 +70,14 @@ export function writerSink(target: SinkTarget, options: { idempotent?: boolean }
   };
 }
 
+/** Slices per batch: every fault also meets a batch written in slices, two of them in flight. */
+const SLICES_PER_BATCH = 4;
+
 /**
  * The deployable SQS bridge (createSqsHandler) of one Lambda container: its own WarmWriter,
- * configured from KAFKA_* as in production, over a traced transport.
+ * configured from KAFKA_* as in production, over a traced transport. Batches here hold 10 to
+ * 1,000 records, one slice at the handler's default size: each is written in SLICES_PER_BATCH
+ * slices instead (one handler per slice size, all on the container's WarmWriter).
  */
 export function sqsHandler(target: SinkTarget, extraEnv: Record<string, string> = {}) {
   const env = { KAFKA_BROKERS: target.brokers.join(','), KAFKA_TOPIC: target.topic, ...extraEnv };
@@ -80,8 +85,19 @@ export function sqsHandler(target: SinkTarget, extraEnv: Record<string, string> 
     config: readKafkaConfig(env).config,
     createWriter: (options) => tracedWriter(options, identifyByBody, target.ledger),
   });
-  const handler = createSqsHandler({ env, warmWriter, observability: quietObservability() });
-  return { handler: handler as unknown as SqsEventHandler, warmWriter };
+  const observability = quietObservability();
+  const bySliceSize = new Map<number, SqsEventHandler>();
+  const handler: SqsEventHandler = (event, context) => {
+    const writeSliceRecords = Math.max(1, Math.ceil(event.Records.length / SLICES_PER_BATCH));
+    let sliced = bySliceSize.get(writeSliceRecords);
+    if (!sliced) {
+      const created = createSqsHandler({ env, warmWriter, observability, writeSliceRecords });
+      sliced = created as unknown as SqsEventHandler;
+      bySliceSize.set(writeSliceRecords, sliced);
+    }
+    return sliced(event, context);
+  };
+  return { handler, warmWriter };
 }
 
 /**
