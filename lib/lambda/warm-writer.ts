@@ -183,18 +183,15 @@ export class WarmWriter {
     context: InvocationContext,
     options: WarmWriteOptions,
   ): Promise<RecordMetadata[]> {
-    const writer = await this.acquire();
     try {
-      return await this.writeOnce(writer, messages, context, options);
+      return await this.writeOnce(messages, context, options);
     } catch (error) {
-      if (!isAuthenticationFailure(error) || !this.refreshCredentials(writer)) throw error;
+      if (!isAuthenticationFailure(error) || !this.refreshCredentials()) throw error;
       // The broker's own words (never the credentials): kafkajs' lines are only at DEBUG.
       this.options.logger?.warn('kafka authentication failed; fetching the secret again', {
         error: error instanceof Error ? error.message : String(error),
       });
-      if (!(error instanceof WriteErrors)) {
-        return await this.writeOnce(await this.acquire(), messages, context, options);
-      }
+      if (!(error instanceof WriteErrors)) return await this.writeOnce(messages, context, options);
       return await this.rewriteFailed(messages, error, context, options);
     }
   }
@@ -222,7 +219,6 @@ export class WarmWriter {
     const records = [...failure.records] as RecordMetadata[];
     try {
       const retried = await this.writeOnce(
-        await this.acquire(),
         failed.map((i) => messages[i] as Message),
         context,
         options,
@@ -246,34 +242,24 @@ export class WarmWriter {
   }
 
   private async writeOnce(
-    writer: Writer,
     messages: readonly Message[],
     context: InvocationContext,
     options: WarmWriteOptions,
   ): Promise<RecordMetadata[]> {
+    const writer = await this.acquire();
     const records = await writer.writeMessages(messages, {
       timeoutMs: this.budgetMs(context),
       ...(options.stopPartitionOnFailure ? { stopPartitionOnFailure: true } : {}),
     });
-    // An async Writer (it answers [] once the messages are buffered) must not leave messages in a
-    // container that is about to be frozen. A sync one answered for every message: flushing it
-    // would wait for the other calls in progress (the SQS handler's next slice) and could time
-    // out on them after these messages were written.
-    if (records.length !== messages.length) await writer.flush({ timeoutMs: this.budgetMs(context) });
+    // An async Writer must not leave messages in a container that is about to be frozen.
+    await writer.flush({ timeoutMs: this.budgetMs(context) });
     return records;
   }
 
-  /**
-   * Drops the cached secret and `rejected`, the Writer built from it; false when there is nothing
-   * to refresh. When a concurrent write (the SQS handler's slices) already replaced that Writer,
-   * its replacement stands: the secret is not fetched again and the new Writer not dropped.
-   */
-  private refreshCredentials(rejected: Writer): boolean {
+  /** Drops the cached secret and the Writer built from it; false when there is nothing to refresh. */
+  private refreshCredentials(): boolean {
     const { auth } = this.options.config;
     if (auth.mode === 'none' || auth.mode === 'aws-iam' || !auth.secretArn) return false;
-    if (this.building !== undefined || (this.current !== undefined && this.current.writer !== rejected)) {
-      return true;
-    }
     this.secrets.refresh(auth.secretArn);
     const stale = this.current;
     this.current = undefined;

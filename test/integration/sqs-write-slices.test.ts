@@ -132,8 +132,7 @@ describe('SQS bridge: a large batch in slices', () => {
     await warmWriter.close();
 
     expect(ids(response)).toEqual(['m-0', 'm-1', 'm-2', 'm-3', 'm-4', 'm-5']);
-    // The second slice went out beside the first; the third was never tried.
-    expect(warmWriter.calls).toEqual([2, 2]);
+    expect(warmWriter.calls).toEqual([2]);
   });
 
   it('stops after a slice the schema registry could not check: the rest go back unwritten', async () => {
@@ -145,7 +144,7 @@ describe('SQS bridge: a large batch in slices', () => {
     await warmWriter.close();
 
     expect(ids(response)).toEqual(records(12).map((r) => r.messageId));
-    expect(warmWriter.calls).toEqual([5, 5]);
+    expect(warmWriter.calls).toEqual([5]);
     expect(await countRecords(brokers, topic)).toBe(0);
   });
 
@@ -154,8 +153,7 @@ describe('SQS bridge: a large batch in slices', () => {
     const { handler, warmWriter } = slicedHandler(envFor(topic), { writeSliceRecords: 4 });
     let remainingMs = 30_000;
     const context = { ...lambdaContext(), getRemainingTimeInMillis: () => remainingMs } as Context;
-    // The first two slices go out in time (each with its own deadline), then the invocation's
-    // time is up (within the margin) before a third could start.
+    // The first slice is written in time, then the invocation's time is up (within the margin).
     warmWriter.afterCall = () => {
       remainingMs = 100;
     };
@@ -164,10 +162,10 @@ describe('SQS bridge: a large batch in slices', () => {
     const response = await handler(sqsEvent(batch), context as never);
     await warmWriter.close();
 
-    expect(warmWriter.calls).toEqual([4, 4]);
-    expect(ids(response)).toEqual(['m-8', 'm-9']);
-    expect(await valuesIn(topic, 8)).toEqual(batch.slice(0, 8).map((r) => r.body));
-    expect(await countRecords(brokers, topic)).toBe(8);
+    expect(warmWriter.calls).toEqual([4]);
+    expect(ids(response)).toEqual(['m-4', 'm-5', 'm-6', 'm-7', 'm-8', 'm-9']);
+    expect(await valuesIn(topic, 4)).toEqual(batch.slice(0, 4).map((r) => r.body));
+    expect(await countRecords(brokers, topic)).toBe(4);
   });
 
   it('writes a FIFO batch in one call, so a group broken early has none of its later records written', async () => {

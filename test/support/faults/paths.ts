@@ -70,7 +70,7 @@ export function writerSink(target: SinkTarget, options: { idempotent?: boolean }
   };
 }
 
-/** Slices per batch: every fault also meets a batch written in slices, two of them in flight. */
+/** Slices per batch: every fault also meets a batch written in slices. */
 const SLICES_PER_BATCH = 4;
 
 /**
