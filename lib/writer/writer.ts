@@ -1,4 +1,5 @@
 import { AsyncBuffer, type BufferedEntry } from './async-buffer.ts';
+import { type CallSignal, callSignal } from './call-signal.ts';
 import {
   BrokerError,
   FlushTimeoutError,
@@ -102,7 +103,12 @@ export class Writer {
   /** Opens connections now (e.g. during a Lambda's init phase) instead of on the first write. */
   async connect(options: WriteOptions = {}): Promise<void> {
     this.assertOpen();
-    await retrying(() => this.transport.connect(), this.policy(this.signalFor(options), false));
+    const call = this.signalFor(options);
+    try {
+      await retrying(() => this.transport.connect(), this.policy(call.signal, false));
+    } finally {
+      call.release();
+    }
   }
 
   /**
@@ -117,8 +123,11 @@ export class Writer {
     if (!Array.isArray(messages)) throw new WriterError('writeMessages takes an array of messages');
     if (messages.length === 0) return [];
     const resolved = resolveMessagesFor(this.config, messages);
-    const signal = this.signalFor(options);
-    if (signal?.aborted) throw new WriteAbortedError(abortKind(signal), false, signal.reason);
+    const { signal, release } = this.signalFor(options);
+    if (signal?.aborted) {
+      release();
+      throw new WriteAbortedError(abortKind(signal), false, signal.reason);
+    }
     const observer = this.observed && startObserving(this.observed, resolved);
     // Tracked from here, so a flush() that starts while partitions are looked up waits for it.
     const call = this.write(messages, resolved, signal, options.stopPartitionOnFailure === true, observer);
@@ -132,6 +141,7 @@ export class Writer {
       throw error;
     } finally {
       this.calls.delete(call);
+      release();
     }
   }
 
@@ -141,10 +151,14 @@ export class Writer {
    * signal or timeout ends the wait first; it never hangs past them.
    */
   async flush(options: WriteOptions = {}): Promise<void> {
-    const signal = this.signalFor(options, false);
-    // Calls in progress first: an async call counts once its messages are in the buffer.
-    await waitAll(this.calls, signal);
-    await this.buffer?.flush(signal);
+    const { signal, release } = this.signalFor(options, false);
+    try {
+      // Calls in progress first: an async call counts once its messages are in the buffer.
+      await waitAll(this.calls, signal);
+      await this.buffer?.flush(signal);
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -178,10 +192,9 @@ export class Writer {
   }
 
   private async shutdown(options: WriteOptions): Promise<void> {
-    const signal = this.signalFor(options, false);
     let failure: unknown;
     try {
-      await this.flush({ ...(signal ? { signal } : {}) });
+      await this.flush(options);
     } catch (error) {
       failure = error;
     }
@@ -215,14 +228,12 @@ export class Writer {
     if (this.closing) throw new WriterClosedError();
   }
 
-  /** The call's signal, its deadline and the Writer's close signal, combined. */
-  private signalFor(options: WriteOptions, includeClose = true): AbortSignal | undefined {
-    const signals: AbortSignal[] = [];
-    if (options.signal) signals.push(options.signal);
-    if (options.timeoutMs !== undefined) signals.push(AbortSignal.timeout(Math.max(0, options.timeoutMs)));
-    if (includeClose) signals.push(this.closeController.signal);
-    if (signals.length === 0) return undefined;
-    return signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  /** The call's signal, its deadline and the Writer's close signal, combined; release it when done. */
+  private signalFor(options: WriteOptions, includeClose = true): CallSignal {
+    const sources: AbortSignal[] = [];
+    if (options.signal) sources.push(options.signal);
+    if (includeClose) sources.push(this.closeController.signal);
+    return callSignal(sources, options.timeoutMs);
   }
 
   private policy(signal: AbortSignal | undefined, sendsData: boolean): RetryPolicy {

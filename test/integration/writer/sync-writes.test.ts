@@ -1,3 +1,4 @@
+import { queryObjects } from 'node:v8';
 import { describe, expect, inject, it } from 'vitest';
 import {
   BrokerError,
@@ -30,6 +31,22 @@ describe('Writer, synchronous writes on a real broker', () => {
       expect(match?.value?.toString(), `message ${i}`).toBe(`v${i}`);
       expect(meta.topic).toBe(topic);
     }
+  });
+
+  it('keeps nothing of a call with a deadline once it returned (a warm Lambda makes thousands)', async () => {
+    const topic = await createTopic(brokers);
+    const w = new Writer({ brokers, topic });
+    await w.writeMessages([{ value: 'warm-up' }], { timeoutMs: 300_000 });
+    const liveSignals = () => queryObjects(AbortSignal, { format: 'count' }) as number;
+
+    const before = liveSignals();
+    for (let i = 0; i < 200; i++) await w.writeMessages([{ value: `v${i}` }], { timeoutMs: 300_000 });
+    const after = liveSignals();
+    await w.close();
+
+    // With AbortSignal.timeout + AbortSignal.any each call left two signals until its deadline.
+    expect(after - before).toBeLessThan(20);
+    expect(await countRecords(brokers, topic)).toBe(201);
   });
 
   it('sends a sync write at once, never waiting for batchTimeoutMs', async () => {
