@@ -15,9 +15,10 @@ export const FUNCTION_TIMEOUT_SECONDS = { webhook: 10, sqs: 60, eventbridge: 30,
  * Each function's default memory in MB, from `npm run bench:memory` (peak RSS of the deployed
  * bundle over 20 warm invocations of its largest input, bench/README.md#memory, 2026-12-02): the
  * webhook peaks at 76 MiB at its default 1 MiB body limit (101 MiB at 6 MB); the SQS function at
- * 92 MiB for SqsToKafka's batch of 10 records filling Lambda's 6 MB payload (108 MiB for 10,000
- * records, 117 over TLS + SCRAM); EventBridge and a schedule's input at 74 and 76 MiB at Lambda's
- * 1 MB asynchronous payload limit. 128 MB leaves 11-54 MiB of headroom. `npm start` gives its
+ * 92 MiB for SqsToKafka's batch of 10 records filling Lambda's 6 MB payload (102 MiB for 10,000
+ * records written in slices of 1,000, 106-110 over TLS + SCRAM from Secrets Manager, 2026-12-03);
+ * EventBridge and a schedule's input at 74 and 76 MiB at Lambda's 1 MB asynchronous payload limit.
+ * 128 MB leaves 18-54 MiB of headroom. `npm start` gives its
  * emulators the same memory.
  */
 export const FUNCTION_MEMORY_MB = { webhook: 128, sqs: 128, eventbridge: 128, scheduled: 128 } as const;
