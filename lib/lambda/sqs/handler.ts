@@ -21,7 +21,7 @@ export interface SqsHandlerOptions extends HandlerOptions {
   mapRecord?: (record: SQSEvent['Records'][number], config: SqsConfig) => Message;
   /**
    * Most records per Writer call (default 1,000). A larger batch is written in slices, one after
-   * another, so the Writer never holds a whole 10,000-record batch as Kafka bytes at once: ~8 MiB
+   * another, so the Writer never holds a whole 10,000-record batch as Kafka bytes at once: 5-8 MiB
    * less peak memory, which a 128 MB function needs (bench/README, "Memory").
    */
   writeSliceRecords?: number;
