@@ -32,6 +32,9 @@ export function kafkaSocketFactory(): (request: SocketRequest) => net.Socket {
       socket = net.connect({ host, port }, onConnect);
     }
     socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
+    // Nagle's algorithm off, as the Java client and Go's net package do: a request's last,
+    // partial segment otherwise waits for the acknowledgement of the segments before it.
+    socket.setNoDelay(true);
     return socket;
   };
 }

@@ -443,12 +443,9 @@ export class Writer {
     const batch = {
       topic,
       partition,
-      records: entries.map(({ resolved }) => ({
-        key: resolved.key,
-        value: resolved.value,
-        headers: resolved.headers,
-        timestampMs: resolved.timestampMs,
-      })),
+      // The resolved messages themselves: a ResolvedMessage is a WireRecord, and no copy per
+      // message is made.
+      records: entries.map((entry) => entry.resolved),
     };
     const bytes = entries.reduce((sum, e) => sum + e.resolved.size, 0);
     const startedAt = Date.now();
@@ -513,12 +510,17 @@ function isTooLarge(error: unknown): boolean {
 
 /** The offsets of a batch's messages, from the broker's base offset (a decimal int64). */
 function offsetsFrom(baseOffset: string, count: number): string[] {
-  if (baseOffset === '-1') return new Array<string>(count).fill('-1');
+  const offsets = new Array<string>(count);
+  if (baseOffset === '-1') return offsets.fill('-1');
   const base = Number(baseOffset);
   // Numbers while exact (offsets below 2^53, every real partition); BigInt beyond.
-  if (Number.isSafeInteger(base + count)) return Array.from({ length: count }, (_, i) => String(base + i));
-  const big = BigInt(baseOffset);
-  return Array.from({ length: count }, (_, i) => (big + BigInt(i)).toString());
+  if (Number.isSafeInteger(base + count)) {
+    for (let i = 0; i < count; i++) offsets[i] = String(base + i);
+  } else {
+    const big = BigInt(baseOffset);
+    for (let i = 0; i < count; i++) offsets[i] = (big + BigInt(i)).toString();
+  }
+  return offsets;
 }
 
 /** The error with `mayBeDelivered` as the transport judged it. */

@@ -49,20 +49,25 @@ const BATCH_HEADER_BYTES = 4 + 1 + 4 + 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
 /** Per partition before its batch: partition id, batch size, baseOffset, batchLength. */
 const PARTITION_PREFIX_BYTES = 4 + 4 + 8 + 4;
 
-/** A record's parts, sized once so the write pass never measures again. */
-interface SizedRecord {
-  record: WireRecord;
-  headers: Array<[name: string, nameBytes: number, value: Buffer]>;
-  timestampDelta: number;
-  offsetDelta: number;
-  bodyBytes: number;
-}
+/** A record's headers as the wire lists them: one entry per value, with the name's byte length. */
+type HeaderList = Array<[name: string, nameBytes: number, value: Buffer]>;
 
+/** Records without headers share this list: nothing is allocated for them. */
+const NO_HEADERS: HeaderList = [];
+
+/**
+ * A partition's records, sized once so the write pass never measures again. Per-record numbers
+ * live in arrays rather than an object per record: this runs for every message, and short-lived
+ * objects per message are what the garbage collector spends its time on.
+ */
 interface SizedPartition {
   partition: PartitionRecords;
   firstTimestamp: number;
   maxTimestamp: number;
-  records: SizedRecord[];
+  /** Each record's length as its varint prefix states it (attributes through headers). */
+  bodyBytes: number[];
+  /** Each record's headers, NO_HEADERS for none. */
+  headers: HeaderList[];
   recordsBytes: number;
 }
 
@@ -82,7 +87,7 @@ export function encodeProduceRequestBody(body: ProduceRequestBody, headroomBytes
       o = writePartitionPrefix(buf, o, sized.partition.partition, BATCH_HEADER_BYTES + sized.recordsBytes);
       const crcAt = o + 4 + 1;
       o = writeBatchHeader(buf, o, body, sized, 0);
-      for (const record of sized.records) o = writeRecord(buf, o, record);
+      o = writeRecords(buf, o, sized);
       buf.writeUInt32BE(crc32c(buf.subarray(crcAt + 4, o)), crcAt);
     }
   }
@@ -105,8 +110,7 @@ export async function encodeCompressedProduceRequestBody(
     for (const partition of topic.partitions) {
       const sized = sizePartition(partition);
       const records = Buffer.allocUnsafe(sized.recordsBytes);
-      let o = 0;
-      for (const record of sized.records) o = writeRecord(records, o, record);
+      const o = writeRecords(records, 0, sized);
       partitions.push({ ...sized, compressed: await compression.compress(checkedLength(records, o)) });
     }
     topics.push({ topic, partitions });
@@ -134,36 +138,50 @@ export async function encodeCompressedProduceRequestBody(
 }
 
 function sizePartition(partition: PartitionRecords): SizedPartition {
-  if (partition.records.length === 0) {
+  const { records } = partition;
+  if (records.length === 0) {
     throw new Error(`a record batch needs at least one record (partition ${partition.partition})`);
   }
   let first = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  for (const { timestampMs } of partition.records) {
+  for (const { timestampMs } of records) {
     if (timestampMs < first) first = timestampMs;
     if (timestampMs > max) max = timestampMs;
   }
+  const bodyBytes: number[] = new Array(records.length);
+  const headers: HeaderList[] = new Array(records.length);
   let recordsBytes = 0;
-  const records = partition.records.map((record, offsetDelta) => {
-    const sized = sizeRecord(record, offsetDelta, first);
-    recordsBytes += varintBytes(sized.bodyBytes * 2) + sized.bodyBytes;
-    return sized;
-  });
-  return { partition, firstTimestamp: first, maxTimestamp: max, records, recordsBytes };
+  for (let offsetDelta = 0; offsetDelta < records.length; offsetDelta++) {
+    const record = records[offsetDelta] as WireRecord;
+    const list = headerList(record);
+    const size = recordBodyBytes(record, list, offsetDelta, record.timestampMs - first);
+    bodyBytes[offsetDelta] = size;
+    headers[offsetDelta] = list;
+    recordsBytes += varintBytes(size * 2) + size;
+  }
+  return { partition, firstTimestamp: first, maxTimestamp: max, bodyBytes, headers, recordsBytes };
 }
 
-function sizeRecord(record: WireRecord, offsetDelta: number, firstTimestamp: number): SizedRecord {
-  const headers: SizedRecord['headers'] = [];
-  if (record.headers) {
-    for (const name of Object.keys(record.headers)) {
-      const values = record.headers[name] as Buffer | Buffer[];
-      const nameBytes = Buffer.byteLength(name, 'utf8');
-      if (Array.isArray(values)) for (const value of values) headers.push([name, nameBytes, value]);
-      else headers.push([name, nameBytes, values]);
-    }
+function headerList(record: WireRecord): HeaderList {
+  if (!record.headers) return NO_HEADERS;
+  const list: HeaderList = [];
+  for (const name of Object.keys(record.headers)) {
+    const values = record.headers[name] as Buffer | Buffer[];
+    const nameBytes = Buffer.byteLength(name, 'utf8');
+    if (Array.isArray(values)) for (const value of values) list.push([name, nameBytes, value]);
+    else list.push([name, nameBytes, values]);
   }
-  const timestampDelta = record.timestampMs - firstTimestamp;
-  let bodyBytes =
+  return list.length === 0 ? NO_HEADERS : list;
+}
+
+/** A record's bytes after its length prefix: attributes, deltas, key, value, headers. */
+function recordBodyBytes(
+  record: WireRecord,
+  headers: HeaderList,
+  offsetDelta: number,
+  timestampDelta: number,
+) {
+  let size =
     1 + // attributes
     varintBytes(zigzag(timestampDelta)) +
     varintBytes(offsetDelta * 2) +
@@ -171,9 +189,9 @@ function sizeRecord(record: WireRecord, offsetDelta: number, firstTimestamp: num
     nullableBytesSize(record.value) +
     varintBytes(headers.length * 2);
   for (const [, nameBytes, value] of headers) {
-    bodyBytes += varintBytes(nameBytes * 2) + nameBytes + nullableBytesSize(value);
+    size += varintBytes(nameBytes * 2) + nameBytes + nullableBytesSize(value);
   }
-  return { record, headers, timestampDelta, offsetDelta, bodyBytes };
+  return size;
 }
 
 function bodyBytes<P extends { partition: PartitionRecords }>(
@@ -220,27 +238,34 @@ function writeBatchHeader(
   o = buf.writeInt8(2, o); // magic
   o += 4; // CRC-32C of everything after it
   o = buf.writeInt16BE(attributes, o);
-  o = buf.writeInt32BE(sized.records.length - 1, o); // lastOffsetDelta
+  const count = sized.partition.records.length;
+  o = buf.writeInt32BE(count - 1, o); // lastOffsetDelta
   o = buf.writeBigInt64BE(BigInt(sized.firstTimestamp), o);
   o = buf.writeBigInt64BE(BigInt(sized.maxTimestamp), o);
   o = buf.writeBigInt64BE(body.producerId, o);
   o = buf.writeInt16BE(body.producerEpoch, o);
   o = buf.writeInt32BE(sized.partition.firstSequence, o);
-  return buf.writeInt32BE(sized.records.length, o);
+  return buf.writeInt32BE(count, o);
 }
 
-function writeRecord(buf: Buffer, offset: number, sized: SizedRecord): number {
-  let o = writeVarint(buf, offset, sized.bodyBytes * 2);
-  buf[o++] = 0; // attributes
-  o = writeVarint(buf, o, zigzag(sized.timestampDelta));
-  o = writeVarint(buf, o, sized.offsetDelta * 2);
-  o = writeNullableBytes(buf, o, sized.record.key);
-  o = writeNullableBytes(buf, o, sized.record.value);
-  o = writeVarint(buf, o, sized.headers.length * 2);
-  for (const [name, nameBytes, value] of sized.headers) {
-    o = writeVarint(buf, o, nameBytes * 2);
-    o += buf.write(name, o, nameBytes, 'utf8');
-    o = writeNullableBytes(buf, o, value);
+function writeRecords(buf: Buffer, offset: number, sized: SizedPartition): number {
+  const { records } = sized.partition;
+  let o = offset;
+  for (let offsetDelta = 0; offsetDelta < records.length; offsetDelta++) {
+    const record = records[offsetDelta] as WireRecord;
+    const headers = sized.headers[offsetDelta] as HeaderList;
+    o = writeVarint(buf, o, (sized.bodyBytes[offsetDelta] as number) * 2);
+    buf[o++] = 0; // attributes
+    o = writeVarint(buf, o, zigzag(record.timestampMs - sized.firstTimestamp));
+    o = writeVarint(buf, o, offsetDelta * 2);
+    o = writeNullableBytes(buf, o, record.key);
+    o = writeNullableBytes(buf, o, record.value);
+    o = writeVarint(buf, o, headers.length * 2);
+    for (const [name, nameBytes, value] of headers) {
+      o = writeVarint(buf, o, nameBytes * 2);
+      o += buf.write(name, o, nameBytes, 'utf8');
+      o = writeNullableBytes(buf, o, value);
+    }
   }
   return o;
 }
