@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codecFor, toKafkaJsCompressionType } from '../../../lib/writer/codecs/compression.ts';
+import { resolveMessages } from '../../../lib/writer/resolve-messages.ts';
 import type { WireRecord } from '../../../lib/writer/transport.ts';
 import { crc32c } from '../../../lib/writer/wire/crc32c.ts';
 import {
@@ -42,6 +43,22 @@ async function kafkajsBytes(body: ProduceRequestBody, compression = 0): Promise<
     topicData: toKafkaJsTopicData(body),
   });
   return (await request.encode()).buffer;
+}
+
+/** The same body with each record copied to its four wire fields: what kafkajs is given. */
+function toKafkaJsTopicDataAsBody(b: ProduceRequestBody): ProduceRequestBody['topics'] {
+  return b.topics.map((t) => ({
+    ...t,
+    partitions: t.partitions.map((p) => ({
+      ...p,
+      records: p.records.map(({ key, value, headers, timestampMs }) => ({
+        key,
+        value,
+        headers: headers && { ...headers },
+        timestampMs,
+      })),
+    })),
+  }));
 }
 
 const bytes = (maxLength: number) =>
@@ -119,6 +136,45 @@ describe('encodeProduceRequestBody', () => {
     const ours = encodeProduceRequestBody(b);
     expect(ours.length).toBeGreaterThan(10_000 * 256);
     expect(ours.equals(await kafkajsBytes(b))).toBe(true);
+  });
+
+  it("writes the Writer's resolved messages, as sendBatch hands them over, as kafkajs writes their fields", async () => {
+    // sendBatch passes ResolvedMessage objects (with topic and size besides the wire fields, and
+    // headers on a null-prototype record); a batch split in halves sends the same objects again.
+    const resolved = resolveMessages(
+      Array.from({ length: 300 }, (_, i) => ({
+        key: i % 7 === 0 ? null : `key-${i}`,
+        value: i % 11 === 0 ? null : `value-${i}`.repeat(i % 5),
+        ...(i % 3 === 0 ? { headers: { ['__proto__']: 'p', list: ['a', Buffer.alloc(0)], empty: [] } } : {}),
+        time: new Date(1_700_000_000_000 + ((i * 37) % 101)),
+      })),
+      'bridge',
+      1_000_000,
+    );
+    const b: ProduceRequestBody = {
+      acks: -1,
+      timeoutMs: 30_000,
+      producerId: 7n,
+      producerEpoch: 1,
+      topics: [
+        {
+          topic: 'bridge',
+          partitions: [
+            { partition: 0, firstSequence: 0, records: resolved },
+            { partition: 1, firstSequence: 0, records: resolved.slice(150) },
+          ],
+        },
+      ],
+    };
+    const wireFieldsOnly = { ...b, topics: toKafkaJsTopicDataAsBody(b) };
+    expect(encodeProduceRequestBody(b).equals(await kafkajsBytes(wireFieldsOnly))).toBe(true);
+    const gzip = await codecFor('gzip');
+    const type = toKafkaJsCompressionType('gzip');
+    const compressed = await encodeCompressedProduceRequestBody(b, {
+      attribute: type,
+      compress: gzip.compress,
+    });
+    expect(compressed.equals(await kafkajsBytes(wireFieldsOnly, type))).toBe(true);
   });
 
   it('refuses an empty batch instead of writing one the broker would reject', () => {
