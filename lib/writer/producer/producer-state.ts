@@ -55,6 +55,14 @@ interface PartitionPipeline {
   /** What its sequences count under; undefined: start over at 0 under the current identity. */
   identity: ProducerIdentity | undefined;
   nextSequence: number;
+  /**
+   * The broker acknowledged a batch of this partition under `identity`, so it holds state for
+   * it. Until then the partition has one batch in flight: a broker with no state for a producer
+   * id takes a batch at any sequence (Kafka 2.5+, KIP-360), so a second batch could be appended
+   * while the first was refused (NOT_LEADER_OR_FOLLOWER from a broker just becoming leader),
+   * and the first could then never go in ahead of it.
+   */
+  confirmed: boolean;
 }
 
 /** Identity of a Writer that is not idempotent: the broker checks nothing. */
@@ -65,7 +73,9 @@ const NOT_IDEMPOTENT: SequenceLease = { producerId: -1n, epoch: 0, firstSequence
  * TransactionManager and RecordAccumulator; decides, never sends. Rules:
  * - Up to `maxInFlight` batches of a partition are in flight at once, each with the sequences
  *   that follow the previous one's (a pipeline). A batch joins only while every batch ahead of it
- *   is in flight and queued on a connection, so the broker sees them in order.
+ *   is in flight and queued on a connection, so the broker sees them in order, and only once the
+ *   broker has acknowledged a batch of the partition under the pipeline's identity: before that
+ *   it checks no sequence (KIP-360), and could take a later batch while refusing an earlier one.
  * - A batch keeps its lease (identity and sequences) for every attempt while its partition's
  *   sequences stand: only a retry with the same sequences lets the broker tell a duplicate from a
  *   new batch, and a later batch's sequences already follow it.
@@ -153,6 +163,7 @@ export class ProducerState {
       if (pipeline.identity === undefined || !sameIdentity(pipeline.identity, this.identity)) {
         pipeline.identity = this.identity as ProducerIdentity;
         pipeline.nextSequence = 0;
+        pipeline.confirmed = false;
       }
       progress.lease = { ...pipeline.identity, firstSequence: pipeline.nextSequence };
       pipeline.nextSequence = nextSequence(pipeline.nextSequence, progress.records);
@@ -175,6 +186,8 @@ export class ProducerState {
     if (!progress || progress.released) return;
     progress.inFlight = false;
     progress.inDoubt = false;
+    const pipeline = this.pipelineOf(progress.key);
+    if (this.holdsValidLease(pipeline, progress)) pipeline.confirmed = true;
     this.release(batch, progress);
   }
 
@@ -242,6 +255,7 @@ export class ProducerState {
   private takesMore(pipeline: PartitionPipeline): boolean {
     if (pipeline.batches.length >= this.maxInFlight) return false;
     if (this.idempotent && !sameIdentity(pipeline.identity, this.identity)) return false;
+    if (this.idempotent && !pipeline.confirmed) return false;
     return pipeline.batches.every((b) => {
       const progress = this.progress.get(b);
       return progress?.inFlight === true && progress.dispatched && !progress.abandoned;
@@ -287,6 +301,7 @@ export class ProducerState {
     else if (sameIdentity(pipeline.identity, this.identity)) this.bumpEpoch();
     pipeline.identity = undefined;
     pipeline.nextSequence = 0;
+    pipeline.confirmed = false;
   }
 
   private bumpEpoch(): void {
@@ -301,7 +316,7 @@ export class ProducerState {
   private pipelineOf(key: string): PartitionPipeline {
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      pipeline = { batches: [], identity: undefined, nextSequence: 0 };
+      pipeline = { batches: [], identity: undefined, nextSequence: 0, confirmed: false };
       this.pipelines.set(key, pipeline);
     }
     return pipeline;

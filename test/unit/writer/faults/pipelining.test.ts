@@ -13,6 +13,7 @@ import { gate } from '../../../support/gate.ts';
 // does, so the requests behind a held one wait in its connection: `waitingRequests` shows them.
 
 const VALUES = ['m0', 'm1', 'm2', 'm3', 'm4'];
+const FIRST = 'first';
 
 /** An async Writer sending each message as its own batch to partition 0 of `events`. */
 function pipelinedWriter(fake: FakeKafkaCluster, options: Parameters<typeof fakeWriter>[1] = {}): Writer {
@@ -58,7 +59,13 @@ function holdFirstBatchThen(
   return pipelined;
 }
 
+/**
+ * Writes a first message and waits for it (a partition pipelines only once the broker has
+ * acknowledged a batch of it: before that it checks no sequence), then VALUES, each its own batch.
+ */
 async function writeAll(writer: Writer): Promise<unknown> {
+  await writer.writeMessages([{ key: '0', value: FIRST }]);
+  await writer.flush();
   await writer.writeMessages(VALUES.map((value) => ({ key: '0', value })));
   return writer.flush().then(
     () => undefined,
@@ -74,8 +81,8 @@ describe('Writer pipelining (KIP-98 fake broker)', () => {
     expect(await writeAll(pipelinedWriter(fake))).toBeUndefined();
 
     expect(await pipelined).toBe(true);
-    expect(valuesIn(fake, 'events', 0)).toEqual(VALUES);
-    expect(fake.requestCount('Produce')).toBe(VALUES.length);
+    expect(valuesIn(fake, 'events', 0)).toEqual([FIRST, ...VALUES]);
+    expect(fake.requestCount('Produce')).toBe(1 + VALUES.length);
   });
 
   it('sends one request of a partition at a time when maxInFlightPerPartition is 1', async () => {
@@ -88,8 +95,8 @@ describe('Writer pipelining (KIP-98 fake broker)', () => {
 
     expect(await writeAll(pipelinedWriter(fake, { maxInFlightPerPartition: 1 }))).toBeUndefined();
 
-    expect(valuesIn(fake, 'events', 0)).toEqual(VALUES);
-    expect(waitingBehind).toEqual([0, 0, 0, 0, 0]);
+    expect(valuesIn(fake, 'events', 0)).toEqual([FIRST, ...VALUES]);
+    expect(waitingBehind).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it('retries a head refused before the append, then the batches refused as out of order behind it, in order', async () => {
@@ -99,10 +106,10 @@ describe('Writer pipelining (KIP-98 fake broker)', () => {
     expect(await writeAll(pipelinedWriter(fake))).toBeUndefined();
 
     expect(await pipelined).toBe(true);
-    expect(valuesIn(fake, 'events', 0)).toEqual(VALUES);
-    // Five requests, then the head's retry and one retry for each of the four behind it, which
-    // met OUT_OF_ORDER_SEQUENCE_NUMBER: explained by the head, so no new epoch.
-    expect(fake.requestCount('Produce')).toBe(10);
+    expect(valuesIn(fake, 'events', 0)).toEqual([FIRST, ...VALUES]);
+    // The first message, five requests, then the head's retry and one retry for each of the four
+    // behind it, which met OUT_OF_ORDER_SEQUENCE_NUMBER: explained by the head, so no new epoch.
+    expect(fake.requestCount('Produce')).toBe(11);
     const [producerId] = new Set(fake.records('events', 0).map((r) => r.producerId));
     expect(fake.producerState('events', 0, producerId as number)?.epoch).toBe(0);
   });
@@ -114,7 +121,7 @@ describe('Writer pipelining (KIP-98 fake broker)', () => {
     expect(await writeAll(pipelinedWriter(fake))).toBeUndefined();
 
     expect(await pipelined).toBe(true);
-    expect(valuesIn(fake, 'events', 0)).toEqual(VALUES);
+    expect(valuesIn(fake, 'events', 0)).toEqual([FIRST, ...VALUES]);
   });
 
   it('writes nothing twice when the connection drops with five requests out, the first of them appended', async () => {
@@ -124,7 +131,7 @@ describe('Writer pipelining (KIP-98 fake broker)', () => {
     expect(await writeAll(pipelinedWriter(fake))).toBeUndefined();
 
     expect(await pipelined).toBe(true);
-    expect(valuesIn(fake, 'events', 0)).toEqual(VALUES);
+    expect(valuesIn(fake, 'events', 0)).toEqual([FIRST, ...VALUES]);
   });
 
   it('follows a leader that moved with five requests out, in order, once each', async () => {
@@ -136,7 +143,7 @@ describe('Writer pipelining (KIP-98 fake broker)', () => {
     expect(await writeAll(pipelinedWriter(fake))).toBeUndefined();
 
     expect(await pipelined).toBe(true);
-    expect(valuesIn(fake, 'events', 0)).toEqual(VALUES);
+    expect(valuesIn(fake, 'events', 0)).toEqual([FIRST, ...VALUES]);
     expect(fake.requestCount('Produce', 2)).toBeGreaterThanOrEqual(VALUES.length);
   });
 
@@ -151,10 +158,36 @@ describe('Writer pipelining (KIP-98 fake broker)', () => {
     const failures = (error as FlushError).failures;
     expect(failures.map((f) => f.message.value)).toEqual(['m0']);
     expect(failures[0]?.error).toMatchObject({ code: 'CORRUPT_MESSAGE', mayBeDelivered: false });
-    expect(valuesIn(fake, 'events', 0)).toEqual(VALUES.slice(1));
-    expect(fake.requestCount('Produce')).toBe(9);
+    expect(valuesIn(fake, 'events', 0)).toEqual([FIRST, ...VALUES.slice(1)]);
+    expect(fake.requestCount('Produce')).toBe(10);
     const [producerId] = new Set(fake.records('events', 0).map((r) => r.producerId));
     // m1..m4 had sequences after m0's, which the broker never got: they start over at epoch 1.
     expect(fake.producerState('events', 0, producerId as number)?.epoch).toBe(1);
+  });
+
+  it("sends a partition's first batch alone on a broker that takes any sequence from a producer it has no state for", async () => {
+    // Kafka 2.5+ (KIP-360): with no state for the producer id, the broker checks no sequence. Were
+    // m1..m4 sent behind m0, they would be appended while m0 is refused (a broker not yet leader
+    // answers NOT_LEADER_OR_FOLLOWER), and m0 could never go in ahead of them.
+    const fake = await fakeCluster({ topics: { events: 1 }, unknownProducerId: 'accept' });
+    const held = gate();
+    onTestFinished(() => held.release());
+    let queuedBehindFirst = -1;
+    fake.onProduce(({ records, attempt }) => {
+      if (records?.[0]?.value?.toString() !== 'm0' || attempt > 1) return 'append';
+      // Give the others every chance to be sent behind it before it is refused.
+      setTimeout(() => {
+        queuedBehindFirst = fake.waitingRequests();
+        held.release();
+      }, 200);
+      return { hold: held.held, next: { rejectWith: ERROR_CODES.NOT_LEADER_OR_FOLLOWER } };
+    });
+    const writer = pipelinedWriter(fake);
+
+    await writer.writeMessages(VALUES.map((value) => ({ key: '0', value })));
+    await writer.flush();
+
+    expect(queuedBehindFirst).toBe(0);
+    expect(valuesIn(fake, 'events', 0)).toEqual(VALUES);
   });
 });

@@ -189,6 +189,13 @@ describe('ProducerState', () => {
 function pipelinedState(maxInFlight = 5): ProducerState {
   const state = new ProducerState(true, maxInFlight);
   state.adoptProducerId({ producerId: 7n, epoch: 0 });
+  // The broker acknowledged a first batch (one record, sequence 0) of partitions 0 and 1: it holds
+  // state for the producer there and checks sequences, so they may pipeline.
+  for (const partition of [0, 1]) {
+    const first = batchOf(1, partition);
+    state.startAttempt(first);
+    state.acknowledged(first);
+  }
   return state;
 }
 
@@ -204,16 +211,16 @@ describe('ProducerState with several batches in flight per partition', () => {
   it('leases consecutive sequences to up to maxInFlight batches, each joining once the one ahead is queued', () => {
     const state = pipelinedState(3);
     const [a, b, c, d] = [batchOf(3), batchOf(2), batchOf(4), batchOf(1)];
-    expect(state.startAttempt(a).firstSequence).toBe(0);
+    expect(state.startAttempt(a).firstSequence).toBe(1);
     // Not queued on a connection yet: b could overtake it.
     expect(state.canStart(b)).toBe('partition-busy');
     state.dispatched(a);
-    expect(send(state, b).firstSequence).toBe(3);
-    expect(send(state, c).firstSequence).toBe(5);
+    expect(send(state, b).firstSequence).toBe(4);
+    expect(send(state, c).firstSequence).toBe(6);
     expect(state.canStart(d)).toBe('partition-busy');
     expect(state.canStart(batchOf(1, 1))).toBe('send');
     state.acknowledged(a);
-    expect(send(state, d)).toEqual({ producerId: 7n, epoch: 0, firstSequence: 9 });
+    expect(send(state, d)).toEqual({ producerId: 7n, epoch: 0, firstSequence: 10 });
   });
 
   it('retries a failed head alone, after the batches behind it answered, with its own sequences', () => {
@@ -236,7 +243,7 @@ describe('ProducerState with several batches in flight per partition', () => {
     expect(send(state, c)).toEqual(leases[2]);
     state.acknowledged(c);
     expect(state.currentIdentity).toEqual({ producerId: 7n, epoch: 0 });
-    expect(send(state, batchOf(1)).firstSequence).toBe(6);
+    expect(send(state, batchOf(1)).firstSequence).toBe(7);
   });
 
   it('keeps a batch in doubt behind the head in doubt, and lets it be acknowledged before the head', () => {
@@ -248,7 +255,7 @@ describe('ProducerState with several batches in flight per partition', () => {
     state.acknowledged(b); // ...and it is, since b follows it
     expect(send(state, a)).toEqual(leaseA); // its retry is answered as a duplicate
     state.acknowledged(a);
-    expect(send(state, batchOf(1)).firstSequence).toBe(2);
+    expect(send(state, batchOf(1)).firstSequence).toBe(3);
   });
 
   it('starts a partition over under a new epoch when its head meets a sequence error, re-leasing the batches behind it in order', () => {
@@ -315,7 +322,7 @@ describe('ProducerState with several batches in flight per partition', () => {
     state.acknowledged(a);
     state.failed(b, { mayBeWritten: false });
     state.abandon(b);
-    expect(send(state, batchOf(1))).toEqual({ producerId: 7n, epoch: 0, firstSequence: 2 });
+    expect(send(state, batchOf(1))).toEqual({ producerId: 7n, epoch: 0, firstSequence: 3 });
   });
 
   it('lets nothing join behind a batch given up while its request is out, until that request answers', () => {
@@ -325,7 +332,7 @@ describe('ProducerState with several batches in flight per partition', () => {
     expect(state.abandon(a)).toEqual({ mayBeWritten: true });
     expect(state.canStart(batchOf(1))).toBe('partition-busy');
     state.acknowledged(a);
-    expect(send(state, batchOf(1))).toEqual({ producerId: 7n, epoch: 0, firstSequence: 1 });
+    expect(send(state, batchOf(1))).toEqual({ producerId: 7n, epoch: 0, firstSequence: 2 });
   });
 
   it('takes no new batch on a partition still finishing batches under the epoch before the current one', () => {
@@ -343,6 +350,41 @@ describe('ProducerState with several batches in flight per partition', () => {
     expect(send(state, older)).toEqual(olderLease); // its own retry keeps epoch 0
     state.acknowledged(older);
     expect(send(state, batchOf(1, 0))).toEqual({ producerId: 7n, epoch: 1, firstSequence: 0 });
+  });
+
+  it('sends a partition one batch at a time until the broker acknowledged one under its identity, again after a start-over', () => {
+    // A broker with no state for a producer id takes any sequence (KIP-360): a second batch in
+    // flight could be appended while the first is refused, and the first could never go ahead of it.
+    const state = new ProducerState(true, 5);
+    state.adoptProducerId({ producerId: 7n, epoch: 0 });
+    const [a, b] = [batchOf(2), batchOf(2)];
+    expect(send(state, a).firstSequence).toBe(0);
+    expect(state.canStart(b)).toBe('partition-busy');
+    state.failed(a, { mayBeWritten: false }); // NOT_LEADER_OR_FOLLOWER from a broker not yet leader
+    expect(state.canStart(b)).toBe('partition-busy');
+    expect(send(state, a).firstSequence).toBe(0);
+    state.acknowledged(a);
+    expect(send(state, b).firstSequence).toBe(2);
+    const d = batchOf(1);
+    expect(send(state, d).firstSequence).toBe(4); // confirmed: pipelines now
+    state.acknowledged(b);
+    state.acknowledged(d);
+
+    const elsewhere = batchOf(1, 1);
+    send(state, elsewhere);
+    expect(state.canStart(batchOf(1, 1))).toBe('partition-busy'); // partition 1 has no answer yet
+    state.acknowledged(elsewhere);
+    expect(state.canStart(batchOf(1, 1))).toBe('send');
+
+    // A sequence error at the head: partition 0 starts over under epoch 1, which the broker has
+    // not seen on it, so it is back to one batch at a time.
+    const c = batchOf(1);
+    send(state, c);
+    state.failed(c, { mayBeWritten: false, renew: 'bump-epoch' });
+    expect(send(state, c)).toEqual({ producerId: 7n, epoch: 1, firstSequence: 0 });
+    expect(state.canStart(batchOf(1))).toBe('partition-busy');
+    state.acknowledged(c);
+    expect(state.canStart(batchOf(1))).toBe('send');
   });
 
   it('keeps a partition pipelining for a Writer that is not idempotent, retrying a failed head once the others answered', () => {
