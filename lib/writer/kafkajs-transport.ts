@@ -11,9 +11,10 @@ import type { SaslOptions, TlsOptions, WriterLogger } from './connection-options
 import { metadataError, produceAnswerError, toTransportError } from './kafkajs-errors.ts';
 import { closeNow, fetchMetadata, initProducerId, sendProduce } from './kafkajs-requests.ts';
 import { MetadataTable } from './metadata/metadata-table.ts';
-import type { WriterConfig } from './options.ts';
+import { WRITER_DEFAULTS, type WriterConfig } from './options.ts';
 import { produceErrorRule } from './producer/produce-errors.ts';
 import { ProducerState, partitionKey, type SequenceLease } from './producer/producer-state.ts';
+import { splitByBytes } from './request-split.ts';
 import { kafkaSocketFactory } from './socket-factory.ts';
 import {
   type CreateTopicOptions,
@@ -41,6 +42,8 @@ export interface KafkaJsTransportConfig {
   logger: WriterLogger | undefined;
   /** Told each time connections are (re)opened: the Writer's `dials` stat. */
   onConnect?: () => void;
+  /** Batch bytes one Produce request carries at most (request-split.ts). @default 491520 */
+  maxRequestBytes?: number;
 }
 
 /**
@@ -56,6 +59,7 @@ export function transportConfigFrom(config: WriterConfig, onConnect?: () => void
     sasl: config.sasl,
     idempotent: config.idempotent,
     maxInFlightPerPartition: config.maxInFlightPerPartition,
+    maxRequestBytes: config.maxRequestBytes,
     connectTimeoutMs: config.connectTimeoutMs,
     requestTimeoutMs: config.writeTimeoutMs + 5_000,
     metadataMaxAgeMs: config.metadataMaxAgeMs,
@@ -89,8 +93,8 @@ const DUPLICATE_SEQUENCE_NUMBER = 46;
  * bytes, ProducerState (producer/) decides sequences and what each answer means, MetadataTable
  * (metadata/) keeps the cluster's topics with their errors. Every produce() call is one
  * partition's batch; the batches handed in during one turn of the event loop are coalesced into
- * one request per leader (one batch per partition in a request), and each partition's answer goes
- * back to its own caller. A partition's next batch may follow once the request ahead of it is
+ * requests per leader of at most `maxRequestBytes` (request-split.ts; one batch per partition in a
+ * request), and each partition's answer goes back to its own caller. A partition's next batch may follow once the request ahead of it is
  * queued on its connection (ProducerState decides how many, and what a failure means to the
  * ones behind it). The Writer does the retrying.
  *
@@ -113,6 +117,7 @@ export class KafkaJsTransport implements KafkaTransport {
   private closed = false;
   private queued: PendingBatch[] = [];
   private sendScheduled = false;
+  private readonly maxRequestBytes: number;
 
   constructor(private readonly config: KafkaJsTransportConfig) {
     const logger = createLogger({
@@ -149,6 +154,7 @@ export class KafkaJsTransport implements KafkaTransport {
       maxInFlightRequests: null,
     });
     this.state = new ProducerState(config.idempotent, config.maxInFlightPerPartition ?? 1);
+    this.maxRequestBytes = config.maxRequestBytes ?? WRITER_DEFAULTS.maxRequestBytes;
   }
 
   /** Opens connections and, for an idempotent Writer, gets its producer id. */
@@ -391,7 +397,13 @@ export class KafkaJsTransport implements KafkaTransport {
       if (entry) entry.group.push(pending);
       else byRequest.set(key, { leader: found.leader, group: [pending] });
     }
-    await Promise.all([...byRequest.values()].map(({ leader, group }) => this.requestLeader(leader, group)));
+    const requests: Array<Promise<void>> = [];
+    for (const { leader, group } of byRequest.values()) {
+      for (const run of splitByBytes(group, pendingBytes, this.maxRequestBytes)) {
+        requests.push(this.requestLeader(leader, run));
+      }
+    }
+    await Promise.all(requests);
   }
 
   /** One produce request to one leader; each partition's answer goes to its own caller. */
@@ -486,6 +498,14 @@ export class KafkaJsTransport implements KafkaTransport {
     pending.reject(resolvable ? failure : unresolvable(failure));
     this.scheduleSend();
   }
+}
+
+/** A batch's bytes for request-split.ts: keys, values and headers, as the Writer counts them. */
+function pendingBytes({ batch }: PendingBatch): number {
+  if (batch.bytes !== undefined) return batch.bytes;
+  let bytes = 0;
+  for (const record of batch.records) bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  return bytes;
 }
 
 /** The group's batches by topic, each with the sequence its lease gives its first record. */

@@ -56,6 +56,8 @@ export interface PartitionBatch {
   topic: string;
   partition: number;
   records: WireRecord[];
+  /** Key + value + header bytes of the records, as batchBytes counts them; estimated when absent. */
+  bytes?: number;
 }
 
 export interface ProduceResult {

@@ -440,14 +440,15 @@ export class Writer {
     const { requiredAcks, writeTimeoutMs, compression } = this.config;
     // One object for every attempt: the transport knows a retry by it and re-sends the batch
     // with the same sequence numbers.
+    const bytes = entries.reduce((sum, e) => sum + e.resolved.size, 0);
     const batch = {
       topic,
       partition,
       // The resolved messages themselves: a ResolvedMessage is a WireRecord, and no copy per
       // message is made.
       records: entries.map((entry) => entry.resolved),
+      bytes,
     };
-    const bytes = entries.reduce((sum, e) => sum + e.resolved.size, 0);
     const startedAt = Date.now();
     const firstQueuedAt = entries[0]?.enqueuedAtMs ?? startedAt;
     this.collector.batchQueueTimeMs.observe(startedAt - firstQueuedAt);

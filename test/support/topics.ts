@@ -19,10 +19,12 @@ export async function createTopic(
     partitions?: number;
     replicationFactor?: number;
     config?: Record<string, string>;
+    /** Each partition's replicas, preferred leader first (numPartitions and replicationFactor then follow from it). */
+    replicaAssignment?: number[][];
   } = {},
 ): Promise<string> {
   const topic = options.topic ?? uniqueTopic();
-  const partitions = options.partitions ?? 3;
+  const partitions = options.replicaAssignment?.length ?? options.partitions ?? 3;
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
@@ -30,8 +32,17 @@ export async function createTopic(
       topics: [
         {
           topic,
-          numPartitions: partitions,
-          replicationFactor: options.replicationFactor ?? Math.min(3, brokers.length),
+          ...(options.replicaAssignment
+            ? {
+                replicaAssignment: options.replicaAssignment.map((replicas, partition) => ({
+                  partition,
+                  replicas,
+                })),
+              }
+            : {
+                numPartitions: partitions,
+                replicationFactor: options.replicationFactor ?? Math.min(3, brokers.length),
+              }),
           configEntries: Object.entries(options.config ?? {}).map(([name, value]) => ({ name, value })),
         },
       ],
