@@ -41,7 +41,14 @@ import { keyOf, throughputWorkload } from './workload.ts';
 
 /** Knobs of the profile, from the environment (BENCH_XAZ_*), with BENCH_SKIP shared. */
 export interface CrossAzSettings {
+  /** Messages per round of the sync-call table. */
   messages: number;
+  /**
+   * Messages per round of the streamed table: more than the sync table's, since a streamed round
+   * of 20,000 lasted ~0.1 s, where librdkafka's measured time (its process start subtracted) moved
+   * between 50,730 and 203,310 msgs/s within the hour; at 100,000 two runs agreed within 12 %.
+   */
+  streamMessages: number;
   valueBytes: number;
   /** Messages per sync call. */
   chunk: number;
@@ -67,6 +74,7 @@ export function readCrossAzSettings(
   };
   return {
     messages: int('BENCH_XAZ_MESSAGES', 20_000),
+    streamMessages: int('BENCH_XAZ_STREAM_MESSAGES', 100_000),
     valueBytes: int('BENCH_VALUE_BYTES', 256),
     chunk: int('BENCH_XAZ_CHUNK', 100),
     rounds: int('BENCH_XAZ_ROUNDS', 5),
@@ -108,7 +116,7 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
   const loadBefore = loadavg();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   console.log(
-    `\nCross-AZ profile: 3 brokers behind Toxiproxy, +${settings.latencyMs} ms each way (clients and replication), RF 3, min ISR 2, acks=all; ${settings.messages.toLocaleString('en-US')} × ${settings.valueBytes} B, sync calls of ${settings.chunk}, ${settings.partitions} partitions; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+    `\nCross-AZ profile: 3 brokers behind Toxiproxy, +${settings.latencyMs} ms each way (clients and replication), RF 3, min ISR 2, acks=all; ${settings.messages.toLocaleString('en-US')} × ${settings.valueBytes} B, sync calls of ${settings.chunk}, then ${settings.streamMessages.toLocaleString('en-US')} streamed; ${settings.partitions} partitions; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
   );
   const xaz = await startCrossAzCluster({
     name: 'bench-xaz',
@@ -124,8 +132,15 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
     const { messages, valueBytes, chunk } = settings;
     const { calls } = throughputWorkload({ messages, valueBytes, chunk });
     const on = (topic: string) => ({ brokers, topic, calls, chunk });
-    const alternate = (builders: readonly Builder[]) =>
-      measure(admin, builders, { ...settings, topicOf: (id) => createTopic(`${run}-${id}`) });
+    const alternate = (builders: readonly Builder[], roundMessages = messages) =>
+      measure(admin, builders, {
+        ...settings,
+        messages: roundMessages,
+        topicOf: (id) => createTopic(`${run}-${id}`),
+      });
+    const streamMessages = settings.streamMessages;
+    const stream = throughputWorkload({ messages: streamMessages, valueBytes, chunk });
+    const onStream = (topic: string) => ({ brokers, topic, calls: stream.calls, chunk });
 
     const sync = await alternate([
       ['kafkajs', (topic) => kafkajsContender(on(topic))],
@@ -146,37 +161,50 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
       ['confluent', (topic) => confluentContender(on(topic), 'sync')],
       ['platformatic', (topic) => platformaticContender(on(topic))],
     ]);
-    const streamed = await alternate([
+    const streamed = await alternate(
       [
-        'writer-async',
-        (topic) =>
-          writerContender(on(topic), {
-            id: 'writer-async',
-            name: 'Writer async + flush',
-            batchSize: 1000,
-            async: true,
-          }),
+        [
+          'writer-async',
+          (topic) =>
+            writerContender(onStream(topic), {
+              id: 'writer-async',
+              name: 'Writer async + flush',
+              batchSize: 1000,
+              async: true,
+            }),
+        ],
+        [
+          'writer-async-1',
+          (topic) =>
+            writerContender(onStream(topic), {
+              id: 'writer-async-1',
+              name: 'Writer async + flush, 1 request per partition',
+              note: 'maxInFlightPerPartition 1: the Writer before pipelining',
+              batchSize: 1000,
+              async: true,
+              options: { maxInFlightPerPartition: 1 },
+            }),
+        ],
+        [
+          'java',
+          (topic) =>
+            javaProducer({
+              brokers,
+              topic,
+              probeTopic: probe,
+              messages: streamMessages,
+              valueBytes,
+              props: JAVA_PROPS,
+            }),
+        ],
+        [
+          'librdkafka',
+          (topic) => librdkafka({ brokers, topic, probeTopic: probe, messages: streamMessages, valueBytes }),
+        ],
+        ['confluent-streamed', (topic) => confluentContender(onStream(topic), 'streamed')],
       ],
-      [
-        'writer-async-1',
-        (topic) =>
-          writerContender(on(topic), {
-            id: 'writer-async-1',
-            name: 'Writer async + flush, 1 request per partition',
-            note: 'maxInFlightPerPartition 1: the Writer before pipelining',
-            batchSize: 1000,
-            async: true,
-            options: { maxInFlightPerPartition: 1 },
-          }),
-      ],
-      [
-        'java',
-        (topic) =>
-          javaProducer({ brokers, topic, probeTopic: probe, messages, valueBytes, props: JAVA_PROPS }),
-      ],
-      ['librdkafka', (topic) => librdkafka({ brokers, topic, probeTopic: probe, messages, valueBytes })],
-      ['confluent-streamed', (topic) => confluentContender(on(topic), 'streamed')],
-    ]);
+      streamMessages,
+    );
 
     const singleWrite = await singleWrites(brokers, single, settings);
     const created = (await admin.listTopics()).filter((t) => t.startsWith(run));
@@ -356,7 +384,8 @@ async function singleWrites(
   ];
   const samples = senders.map(() => [] as number[]);
   try {
-    for (const [, , send] of senders) await send(0);
+    // Warm: 60 writes each reach every partition's leader, so no timed write opens a connection.
+    for (const [, , send] of senders) for (let i = 0; i < 60; i++) await send(i);
     for (let i = 0; i < settings.singleWrites; i++) {
       for (const [j, [, , send]] of senders.entries()) {
         const start = performance.now();
@@ -383,8 +412,8 @@ function crossAzChart(results: CrossAzResults): string {
     color: KIND_COLORS[r.kind],
   }));
   return barChart({
-    title: `Cross-AZ: +${results.settings.latencyMs} ms each way, RF 3, min ISR 2, acks=all, ${results.settings.messages.toLocaleString('en-US')} × ${results.settings.valueBytes} B`,
-    subtitle: `${results.machine}; ${results.date.slice(0, 10)}; sync calls of ${results.settings.chunk}, then streamed`,
+    title: `Cross-AZ: +${results.settings.latencyMs} ms each way, RF 3, min ISR 2, acks=all, ${results.settings.valueBytes} B messages`,
+    subtitle: `${results.machine}; ${results.date.slice(0, 10)}; ${results.settings.messages.toLocaleString('en-US')} in sync calls of ${results.settings.chunk}, then ${results.settings.streamMessages.toLocaleString('en-US')} streamed`,
     unit: 'messages / s (higher is better)',
     bars,
   });
