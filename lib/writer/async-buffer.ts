@@ -219,16 +219,19 @@ export class AsyncBuffer {
   }
 
   private async sendNext(queue: PartitionQueue): Promise<void> {
-    const batch: BufferedEntry[] = [];
+    // Counted first, then taken in one splice: a shift() per message moved the whole queue each
+    // time (6 % of an async Writer's CPU in calls of 100, by profile).
+    const { waiting } = queue;
+    let count = 0;
     let bytes = 0;
-    while (queue.waiting.length > 0 && batch.length < this.limits.batchSize) {
-      const next = queue.waiting[0] as BufferedEntry;
-      if (batch.length > 0 && bytes + next.resolved.size > this.limits.batchBytes) break;
-      batch.push(next);
-      bytes += next.resolved.size;
-      queue.waiting.shift();
+    while (count < waiting.length && count < this.limits.batchSize) {
+      const size = (waiting[count] as BufferedEntry).resolved.size;
+      if (count > 0 && bytes + size > this.limits.batchBytes) break;
+      bytes += size;
+      count++;
     }
-    if (batch.length === 0) return;
+    if (count === 0) return;
+    const batch = waiting.splice(0, count);
     this.timedOut.delete(queue);
     queue.waitingBytes -= bytes;
     queue.inFlight.push(batch);
