@@ -14,7 +14,7 @@ import { MetadataTable } from './metadata/metadata-table.ts';
 import { WRITER_DEFAULTS, type WriterConfig } from './options.ts';
 import { produceErrorRule } from './producer/produce-errors.ts';
 import { ProducerState, partitionKey, type SequenceLease } from './producer/producer-state.ts';
-import { splitByBytes } from './request-split.ts';
+import { batchBytes, splitByBytes } from './request-split.ts';
 import { kafkaSocketFactory } from './socket-factory.ts';
 import {
   type CreateTopicOptions,
@@ -94,9 +94,9 @@ const DUPLICATE_SEQUENCE_NUMBER = 46;
  * (metadata/) keeps the cluster's topics with their errors. Every produce() call is one
  * partition's batch; the batches handed in during one turn of the event loop are coalesced into
  * requests per leader of at most `maxRequestBytes` (request-split.ts; one batch per partition in a
- * request), and each partition's answer goes back to its own caller. A partition's next batch may follow once the request ahead of it is
- * queued on its connection (ProducerState decides how many, and what a failure means to the
- * ones behind it). The Writer does the retrying.
+ * request), and each partition's answer goes back to its own caller. A partition's next batch
+ * may follow once the request ahead of it is queued on its connection (ProducerState decides how
+ * many, and what a failure means to the ones behind it). The Writer does the retrying.
  *
  * kafkajs is frozen upstream at 2.2.4 (pinned exactly), so the internals used here do not move;
  * they are typed in kafkajs-internals.d.ts.
@@ -399,7 +399,7 @@ export class KafkaJsTransport implements KafkaTransport {
     }
     const requests: Array<Promise<void>> = [];
     for (const { leader, group } of byRequest.values()) {
-      for (const run of splitByBytes(group, pendingBytes, this.maxRequestBytes)) {
+      for (const run of splitByBytes(group, ({ batch }) => batchBytes(batch), this.maxRequestBytes)) {
         requests.push(this.requestLeader(leader, run));
       }
     }
@@ -498,14 +498,6 @@ export class KafkaJsTransport implements KafkaTransport {
     pending.reject(resolvable ? failure : unresolvable(failure));
     this.scheduleSend();
   }
-}
-
-/** A batch's bytes for request-split.ts: keys, values and headers, as the Writer counts them. */
-function pendingBytes({ batch }: PendingBatch): number {
-  if (batch.bytes !== undefined) return batch.bytes;
-  let bytes = 0;
-  for (const record of batch.records) bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  return bytes;
 }
 
 /** The group's batches by topic, each with the sequence its lease gives its first record. */

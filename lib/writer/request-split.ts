@@ -8,6 +8,19 @@
  * byte target, one request is on the wire while the next is encoded. A partition's batch is never
  * split (it is the unit of its sequence numbers); one batch bigger than the target goes alone.
  */
+import { recordSize } from './resolve-messages.ts';
+import type { PartitionBatch } from './transport.ts';
+
+/**
+ * A batch's bytes as the Writer counts them (batchBytes): the count it carries, else its records'
+ * keys, values and headers counted here (a caller driving the transport directly).
+ */
+export function batchBytes(batch: PartitionBatch): number {
+  if (batch.bytes !== undefined) return batch.bytes;
+  let bytes = 0;
+  for (const record of batch.records) bytes += recordSize(record.key, record.value, record.headers);
+  return bytes;
+}
 
 /**
  * Splits `items` (in order) into runs whose `bytesOf` total stays within `maxBytes`; an item that

@@ -33,8 +33,7 @@ export function resolveMessages(
     const key = toBuffer(message.key, i, 'key');
     const value = toBuffer(message.value, i, 'value');
     const headers = resolveHeaders(message.headers, i);
-    let size = RECORD_OVERHEAD_BYTES + (key?.length ?? 0) + (value?.length ?? 0);
-    if (headers) size += headersSize(headers);
+    const size = recordSize(key, value, headers);
     if (size > batchBytes) {
       throw new MessageTooLargeError(message, messages.slice(i + 1), size, batchBytes);
     }
@@ -89,8 +88,18 @@ function resolveHeaders(
   return result;
 }
 
+/** A record's bytes as batchBytes counts them: key, value, headers and the record's overhead. */
+export function recordSize(
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: Record<string, Buffer | Buffer[]> | undefined,
+): number {
+  const size = RECORD_OVERHEAD_BYTES + (key?.length ?? 0) + (value?.length ?? 0);
+  return headers ? size + headersSize(headers) : size;
+}
+
 /** Wire bytes of resolved headers: name, value and their varint lengths (generously, 8). */
-function headersSize(headers: Record<string, Buffer | Buffer[]>): number {
+export function headersSize(headers: Record<string, Buffer | Buffer[]>): number {
   let size = 0;
   for (const name in headers) {
     const header = headers[name] as Buffer | Buffer[];

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Message } from '../../../lib/writer/message.ts';
 import { resolveWriterConfig, WRITER_DEFAULTS } from '../../../lib/writer/options.ts';
-import { splitByBytes } from '../../../lib/writer/request-split.ts';
+import { batchBytes, splitByBytes } from '../../../lib/writer/request-split.ts';
+import { resolveMessages } from '../../../lib/writer/resolve-messages.ts';
 
 describe('splitByBytes', () => {
   it('keeps runs within the limit, in order, every item once; an item over the limit goes alone', () => {
@@ -35,6 +37,25 @@ describe('splitByBytes', () => {
       [5, 6],
     ]);
     expect(splitByBytes([], () => 1, 10)).toEqual([]);
+  });
+});
+
+describe('batchBytes', () => {
+  const messages: Message[] = [
+    { key: 'k1', value: 'x'.repeat(300), headers: { trace: 'abc', tags: ['a', 'bb'] } },
+    { key: null, value: 'y'.repeat(40) },
+    { key: 'k3', value: null, headers: { big: Buffer.alloc(2_000) } },
+  ];
+
+  it('takes the bytes the Writer counted when the batch carries them', () => {
+    expect(batchBytes({ topic: 't', partition: 0, records: [], bytes: 12_345 })).toBe(12_345);
+  });
+
+  it('counts keys, values and headers as the Writer does for a batch without them', () => {
+    const resolved = resolveMessages(messages, 't', 1_000_000);
+    const counted = resolved.reduce((sum, m) => sum + m.size, 0);
+    // A caller driving the transport directly: its headers weigh as much as its values.
+    expect(batchBytes({ topic: 't', partition: 0, records: resolved })).toBe(counted);
   });
 });
 
