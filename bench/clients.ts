@@ -26,12 +26,14 @@ export async function kafkajsContender(target: ClientTarget): Promise<Contender>
     id: 'kafkajs',
     name: 'kafkajs sendBatch (baseline)',
     kind: 'baseline',
-    round: (onCall) =>
+    sliceable: true,
+    round: (onCall, slice) =>
       timedCalls(
         target.calls,
         (messages) =>
           producer.sendBatch({ acks: RequiredAcks.All, topicMessages: [{ topic: target.topic, messages }] }),
         onCall,
+        slice,
       ),
     close: () => producer.disconnect(),
   };
@@ -66,9 +68,10 @@ export async function writerContender(
     name: shape.name,
     kind: 'writer',
     ...(shape.note ? { note: shape.note } : {}),
-    round: async (onCall) => {
-      await timedCalls(target.calls, (messages) => writer.writeMessages(messages), onCall);
-      // Async calls return once buffered: the round ends when everything is acknowledged.
+    sliceable: true,
+    round: async (onCall, slice) => {
+      await timedCalls(target.calls, (messages) => writer.writeMessages(messages), onCall, slice);
+      // Async calls return once buffered: the round (or slice) ends when everything is acknowledged.
       if (shape.async) await writer.flush();
     },
     close: () => writer.close(),
@@ -96,8 +99,9 @@ export async function platformaticContender(target: ClientTarget): Promise<Conte
     name: '@platformatic/kafka send',
     kind: 'peer',
     note: 'pure JS client, Node 22',
-    round: (onCall) =>
-      timedCalls(calls, (messages) => producer.send({ messages, acks: ProduceAcks.ALL }), onCall),
+    sliceable: true,
+    round: (onCall, slice) =>
+      timedCalls(calls, (messages) => producer.send({ messages, acks: ProduceAcks.ALL }), onCall, slice),
     close: () => producer.close(),
   };
 }

@@ -59,6 +59,11 @@ export interface CrossAzSettings {
    * calls alternating one by one, 6,000 each: 14.8 vs 15.7 ms).
    */
   rounds: number;
+  /**
+   * Slices of a sync round: the sync contenders take turns every `messages / chunk / slices`
+   * calls (20 at the defaults), so what the cluster does in a given second hits all of them.
+   */
+  syncSlices: number;
   partitions: number;
   latencyMs: number;
   /** Sequential one-message writes per contender. */
@@ -84,9 +89,10 @@ export function readCrossAzSettings(
     valueBytes: int('BENCH_VALUE_BYTES', 256),
     chunk: int('BENCH_XAZ_CHUNK', 100),
     rounds: int('BENCH_XAZ_ROUNDS', 15),
+    syncSlices: int('BENCH_XAZ_SYNC_SLICES', 10),
     partitions: int('BENCH_PARTITIONS', 6),
     latencyMs: int('BENCH_XAZ_LATENCY_MS', 1, 0),
-    singleWrites: int('BENCH_XAZ_SINGLE_WRITES', 300),
+    singleWrites: int('BENCH_XAZ_SINGLE_WRITES', 1000),
     skip,
   };
 }
@@ -148,35 +154,40 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
     const { messages, valueBytes, chunk } = settings;
     const { calls } = throughputWorkload({ messages, valueBytes, chunk });
     const on = (topic: string) => ({ brokers, topic, calls, chunk });
-    const alternate = (builders: readonly Builder[], roundMessages = messages) =>
+    const alternate = (builders: readonly Builder[], roundMessages: number, slices: number) =>
       measure(admin, builders, {
         ...settings,
         messages: roundMessages,
+        slices,
         topicOf: (id) => createTopic(`${run}-${id}`),
       });
     const streamMessages = settings.streamMessages;
     const stream = throughputWorkload({ messages: streamMessages, valueBytes, chunk });
     const onStream = (topic: string) => ({ brokers, topic, calls: stream.calls, chunk });
 
-    const sync = await alternate([
-      ['kafkajs', (topic) => kafkajsContender(on(topic))],
+    const sync = await alternate(
       [
-        'writer-lambda',
-        (topic) =>
-          writerContender(on(topic), {
-            id: 'writer-lambda',
-            name: 'Writer sync (the Lambda handlers’ defaults)',
-            note: 'idempotent, batchSize 1000, as readKafkaConfig builds it from KAFKA_BROKERS alone',
-            options: lambdaWriterOptions(brokers),
-          }),
+        ['kafkajs', (topic) => kafkajsContender(on(topic))],
+        [
+          'writer-lambda',
+          (topic) =>
+            writerContender(on(topic), {
+              id: 'writer-lambda',
+              name: 'Writer sync (the Lambda handlers’ defaults)',
+              note: 'idempotent, batchSize 1000, as readKafkaConfig builds it from KAFKA_BROKERS alone',
+              options: lambdaWriterOptions(brokers),
+            }),
+        ],
+        [
+          'kafka-go',
+          (topic) => kafkaGoWriter({ brokers, topic, messages, valueBytes, chunk, batchTimeout: '50us' }),
+        ],
+        ['confluent', (topic) => confluentContender(on(topic), 'sync')],
+        ['platformatic', (topic) => platformaticContender(on(topic))],
       ],
-      [
-        'kafka-go',
-        (topic) => kafkaGoWriter({ brokers, topic, messages, valueBytes, chunk, batchTimeout: '50us' }),
-      ],
-      ['confluent', (topic) => confluentContender(on(topic), 'sync')],
-      ['platformatic', (topic) => platformaticContender(on(topic))],
-    ]);
+      messages,
+      settings.syncSlices,
+    );
     const streamed = await alternate(
       [
         [
@@ -233,6 +244,7 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
         ['confluent-streamed', (topic) => confluentContender(onStream(topic), 'streamed')],
       ],
       streamMessages,
+      1, // kcat and Java run a process per round: a stream has no slices
     );
 
     const singleWrite = await singleWrites(brokers, single, settings);
@@ -358,7 +370,7 @@ type Builder = [id: string, build: (topic: string) => Promise<Contender> | Conte
 async function measure(
   admin: ReturnType<Kafka['admin']>,
   builders: readonly Builder[],
-  settings: CrossAzSettings & { topicOf: (id: string) => Promise<string> },
+  settings: CrossAzSettings & { slices: number; topicOf: (id: string) => Promise<string> },
 ): Promise<ThroughputRow[]> {
   const contenders: Array<{ contender: Contender; topic: string }> = [];
   for (const [id, build] of builders) {
@@ -367,11 +379,14 @@ async function measure(
     contenders.push({ contender: await build(topic), topic });
   }
   if (contenders.length === 0) return [];
-  console.log(`Running ${contenders.map((c) => c.contender.id).join(', ')} in alternating rounds...`);
+  const turns = settings.slices > 1 ? `rounds, taking turns in ${settings.slices} slices of each` : 'rounds';
+  console.log(`Running ${contenders.map((c) => c.contender.id).join(', ')} in alternating ${turns}...`);
   const measured = await alternatingRounds(
     contenders.map((c) => c.contender),
     settings.rounds,
     settings.messages,
+    undefined,
+    settings.slices,
   );
   for (const [i, { contender, topic }] of contenders.entries()) {
     const perRound = contender.id === 'java' ? javaRecordsPerRound(settings.messages) : settings.messages;

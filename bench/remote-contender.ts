@@ -4,8 +4,10 @@
  * machine hits every contender alike.
  *
  * Protocol, one line each: the child prints `ready` once connected; for every `round` line on its
- * stdin it sends the workload once and prints `{"ms", "callMs": [...], "cpuMicrosPerMessage"}`; it
- * closes its clients and exits when stdin ends.
+ * stdin it sends the workload once and prints `{"ms", "callMs": [...], "cpuMicrosPerMessage"}`;
+ * `slice I N` does the same for the calls of slice I of N (bench/contender.ts RoundSlice, the same
+ * arithmetic), its CPU per message over that slice's messages; it closes its clients and exits
+ * when stdin ends.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -66,16 +68,22 @@ export async function remoteContender(spec: RemoteSpec): Promise<Contender> {
     name: spec.name,
     kind: spec.kind,
     ...(spec.note ? { note: spec.note } : {}),
-    round: async (onCall) => {
-      child.stdin.write('round\n');
+    sliceable: true,
+    round: async (onCall, slice) => {
+      child.stdin.write(slice ? `slice ${slice.index} ${slice.of}\n` : 'round\n');
       const answer = JSON.parse(await next()) as {
         ms: number;
         callMs: number[];
         cpuMicrosPerMessage?: number;
+        messages?: number;
       };
       for (const ms of answer.callMs) onCall(ms);
       // The child's own clock: the pipe's round trip is not the contender's time.
-      return { ms: answer.ms, cpuMicrosPerMessage: answer.cpuMicrosPerMessage ?? null };
+      return {
+        ms: answer.ms,
+        cpuMicrosPerMessage: answer.cpuMicrosPerMessage ?? null,
+        ...(answer.messages === undefined ? {} : { messages: answer.messages }),
+      };
     },
     close: () =>
       new Promise<void>((resolve) => {

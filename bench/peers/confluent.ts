@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Contender } from '../contender.ts';
-import { timedCalls } from '../contender.ts';
+import { sliceOf, timedCalls } from '../contender.ts';
 import type { BenchMessage } from '../workload.ts';
 import { BENCH_CACHE_DIR, exec } from './exec.ts';
 
@@ -149,9 +149,10 @@ export async function confluentContender(
         : `${PACKAGE} send, all calls in flight (streamed)`,
     kind: 'peer',
     note: `${CONFLUENT_VERSION} built from its npm sources, librdkafka ${client.librdkafkaVersion}, KafkaJS-compatible API`,
-    round: async (onCall) => {
-      if (mode === 'sync') return timedCalls(calls, send, onCall);
-      await Promise.all(calls.map(send));
+    sliceable: true,
+    round: async (onCall, slice) => {
+      if (mode === 'sync') return timedCalls(calls, send, onCall, slice);
+      await Promise.all(sliceOf(calls, slice).map(send));
     },
     close: () => producer.disconnect(),
   };

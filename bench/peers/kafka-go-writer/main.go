@@ -4,8 +4,9 @@
 // TypeScript Writer's default).
 //
 // Protocol (bench/remote-contender.ts): prints "ready"; for each "round" line on stdin it writes
-// every message once and prints {"ms": <round>, "callMs": [<each call>], "cpuMicrosPerMessage":
-// <process CPU per message>}; exits when stdin ends.
+// every message once ("slice I N": the calls of that slice) and prints {"ms": <round>, "callMs":
+// [<each call>], "messages": <written>, "cpuMicrosPerMessage": <process CPU per message>}; exits
+// when stdin ends.
 package main
 
 import (
@@ -64,27 +65,43 @@ func main() {
 	say("ready")
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
-		if in.Text() != "round" {
-			fail(fmt.Errorf("unknown command %q", in.Text()))
-		}
-		callMs := make([]float64, 0, len(msgs) / *chunk + 1)
+		calls := roundCalls(msgs, *chunk, in.Text())
+		callMs := make([]float64, 0, len(calls))
+		sent := 0
 		cpuBefore := cpuTime()
 		start := time.Now()
-		for offset := 0; offset < len(msgs); offset += *chunk {
-			end := min(offset+*chunk, len(msgs))
+		for _, call := range calls {
 			callStart := time.Now()
-			if err := w.WriteMessages(ctx, msgs[offset:end]...); err != nil {
+			if err := w.WriteMessages(ctx, call...); err != nil {
 				fail(err)
 			}
 			callMs = append(callMs, ms(time.Since(callStart)))
+			sent += len(call)
 		}
 		elapsed := time.Since(start)
-		cpuMicrosPerMessage := float64((cpuTime() - cpuBefore).Microseconds()) / float64(len(msgs))
+		cpuMicrosPerMessage := float64((cpuTime() - cpuBefore).Microseconds()) / float64(max(sent, 1))
 		answer, _ := json.Marshal(map[string]any{
-			"ms": ms(elapsed), "callMs": callMs, "cpuMicrosPerMessage": cpuMicrosPerMessage,
+			"ms": ms(elapsed), "callMs": callMs, "cpuMicrosPerMessage": cpuMicrosPerMessage, "messages": sent,
 		})
 		say(string(answer))
 	}
+}
+
+// roundCalls splits the workload into calls of `chunk` and answers the calls a command asks for:
+// "round" all of them, "slice I N" those from I*calls/N up to (I+1)*calls/N (bench/contender.ts).
+func roundCalls(msgs []kafka.Message, chunk int, command string) [][]kafka.Message {
+	var calls [][]kafka.Message
+	for offset := 0; offset < len(msgs); offset += chunk {
+		calls = append(calls, msgs[offset:min(offset+chunk, len(msgs))])
+	}
+	if command == "round" {
+		return calls
+	}
+	var index, of int
+	if n, err := fmt.Sscanf(command, "slice %d %d", &index, &of); err != nil || n != 2 || of < 1 || index < 0 || index >= of {
+		fail(fmt.Errorf("unknown command %q", command))
+	}
+	return calls[index*len(calls)/of : (index+1)*len(calls)/of]
 }
 
 // cpuTime is the process's user + system CPU time so far (every goroutine, GC included).
