@@ -99,7 +99,7 @@ export function recordSize(
 }
 
 /** Wire bytes of resolved headers: name, value and their varint lengths (generously, 8). */
-export function headersSize(headers: Record<string, Buffer | Buffer[]>): number {
+function headersSize(headers: Record<string, Buffer | Buffer[]>): number {
   let size = 0;
   for (const name in headers) {
     const header = headers[name] as Buffer | Buffer[];

@@ -56,6 +56,9 @@ describe('batchBytes', () => {
     const counted = resolved.reduce((sum, m) => sum + m.size, 0);
     // A caller driving the transport directly: its headers weigh as much as its values.
     expect(batchBytes({ topic: 't', partition: 0, records: resolved })).toBe(counted);
+    // By hand, 32 bytes of overhead a record and 8 per header value: 32 + 2 + 300 + (5 + 3 + 8) +
+    // (4 + 1 + 8) + (4 + 2 + 8) = 377; 32 + 40 = 72; 32 + 2 + (3 + 2,000 + 8) = 2,045.
+    expect(counted).toBe(377 + 72 + 2_045);
   });
 });
 
