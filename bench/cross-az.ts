@@ -22,6 +22,7 @@ import { kafkajsContender, platformaticContender, writerContender } from './clie
 import type { Contender } from './contender.ts';
 import { startCrossAzCluster } from './cross-az-cluster.ts';
 import { table } from './measure.ts';
+import { p99DifferenceInterval, roundsWon } from './noise.ts';
 import { recordCount } from './offsets.ts';
 import { confluentContender } from './peers/confluent.ts';
 import { JAVA_PROPS, javaProducer, javaRecordsPerRound } from './peers/java.ts';
@@ -332,12 +333,14 @@ export function crossAzGoals(sync: readonly ThroughputRow[], streamed: readonly 
         goal: `${writerId} msgs/s >= ${peer.id}`,
         measured: `${fmt(writer.msgsPerSec)} vs ${fmt(peer.msgsPerSec)} (${round(writer.msgsPerSec / peer.msgsPerSec, 2)}x)`,
         met: writer.msgsPerSec >= peer.msgsPerSec,
+        beyondNoise: roundsVerdict(writer.roundsMs, peer.roundsMs),
       });
       if (withP99 && writer.p99Ms !== null && peer.p99Ms !== null) {
         goals.push({
           goal: `${writerId} p99 per call <= ${peer.id}`,
           measured: `${writer.p99Ms} vs ${peer.p99Ms} ms`,
           met: writer.p99Ms <= peer.p99Ms,
+          ...(writer.callMs && peer.callMs ? { beyondNoise: p99Verdict(writer.callMs, peer.callMs) } : {}),
         });
       }
     }
@@ -345,6 +348,21 @@ export function crossAzGoals(sync: readonly ThroughputRow[], streamed: readonly 
   compare('writer-lambda', sync, true);
   compare('writer-async', streamed, false);
   return goals;
+}
+
+/** A throughput difference is beyond noise when the sign test over paired rounds says p < 0.05. */
+function roundsVerdict(mineMs: readonly number[], theirsMs: readonly number[]): string {
+  const { won, lost, pValue } = roundsWon(mineMs, theirsMs);
+  const split = `faster in ${won} of ${won + lost} rounds, p ${pValue < 0.001 ? '< 0.001' : pValue.toFixed(3)}`;
+  return `${pValue < 0.05 ? 'yes' : 'no'} (${split})`;
+}
+
+/** A p99 difference is beyond noise when its 95 % bootstrap interval excludes zero. */
+function p99Verdict(mine: readonly number[], theirs: readonly number[]): string {
+  const { low, high } = p99DifferenceInterval(mine, theirs);
+  const signed = (n: number) => `${n > 0 ? '+' : ''}${n.toFixed(2)}`;
+  const beyond = low > 0 || high < 0;
+  return `${beyond ? 'yes' : 'no'} (95 % interval of the difference ${signed(low)} to ${signed(high)} ms)`;
 }
 
 /**

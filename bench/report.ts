@@ -7,6 +7,8 @@ export interface Goal {
   goal: string;
   measured: string;
   met: boolean | null;
+  /** Whether the difference is beyond the run's noise, and what says so (noise.ts). */
+  beyondNoise?: string;
 }
 
 /** What the goals are judged on. */
@@ -137,11 +139,13 @@ export function latencyTable(rows: readonly LatencyRow[]): string {
 
 /** The goals for the terminal. */
 export function goalsTable(goals: readonly Goal[]): string {
+  const withNoise = goals.some((g) => g.beyondNoise !== undefined);
   return table(
     goals.map((g) => ({
       goal: g.goal,
       measured: g.measured,
       verdict: g.met === null ? 'not run' : g.met ? 'met' : 'MISSED',
+      ...(withNoise ? { 'beyond noise?': g.beyondNoise ?? '' } : {}),
     })),
   );
 }

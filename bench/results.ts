@@ -25,6 +25,8 @@ export interface ThroughputRow {
   ratioToKafkajs: number;
   note: string;
   roundsMs: number[];
+  /** Every timed call's milliseconds, in the order run, where the contender has calls. */
+  callMs?: number[];
   /** Acknowledged records not found in the contender's topic, where it had a topic of its own. */
   undelivered?: number;
 }
@@ -72,6 +74,7 @@ export function throughputRows(
       ratioToKafkajs: round(ms / baselineMs, 3),
       note: m.note ?? '',
       roundsMs: m.roundsMs.map((r) => round(r, 1)),
+      ...(m.callMs.length > 0 ? { callMs: m.callMs.map((ms) => round(ms, 2)) } : {}),
       ...(m.undelivered === undefined ? {} : { undelivered: m.undelivered }),
     };
   });

@@ -11,8 +11,26 @@ export interface BrokerCpu {
 }
 
 /**
+ * The order of the contenders in turn `turn`, from a balanced Latin square (Williams' design):
+ * over a cycle of turns each contender runs in every position equally often and runs right after
+ * each other contender equally often. In one fixed order a contender always follows the same one,
+ * and pays for what that one leaves behind on the shared brokers (GC debt, page cache to write
+ * back, replication still settling). A cycle is n turns for an even count n, 2n for an odd one
+ * (each row then also runs reversed).
+ */
+export function turnOrder(contenders: number, turn: number): number[] {
+  const n = contenders;
+  // First row 0, 1, n-1, 2, n-2, ...; row r adds r to each entry, modulo n.
+  const first = Array.from({ length: n }, (_, j) => (j % 2 === 1 ? (j + 1) / 2 : (n - j / 2) % n));
+  const cycle = n % 2 === 0 ? n : 2 * n;
+  const position = turn % cycle;
+  const row = first.map((entry) => (entry + (position % n)) % n);
+  return position < n ? row : row.reverse();
+}
+
+/**
  * One untimed warm-up round per contender (JIT, connections, metadata), then `rounds` rounds in
- * which every contender runs once, in turn. With `slices` above 1 each round is cut into that many
+ * which every contender runs once, in an order rotated each turn (`turnOrder`). With `slices` above 1 each round is cut into that many
  * slices of its calls and the contenders take turns slice by slice (every one must be
  * `sliceable`): a round's time and CPU are its slices' sums. Contenders are closed afterwards,
  * failures included. With `brokerCpu`, each round also records the broker's CPU per record it was
@@ -42,7 +60,8 @@ export async function alternatingRounds(
     for (let round = 0; round < rounds; round++) {
       const totals = contenders.map(() => ({ ms: 0, cpuMicros: 0, brokerMs: 0, cpuKnown: true }));
       for (let index = 0; index < slices; index++) {
-        for (const [i, contender] of contenders.entries()) {
+        for (const i of turnOrder(contenders.length, round * slices + index)) {
+          const contender = contenders[i] as Contender;
           const m = measured[i] as (typeof measured)[number];
           const total = totals[i] as (typeof totals)[number];
           const brokerBefore = brokerCpu?.clock();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Contender, sliceOf, timedCalls } from '../../../bench/contender.ts';
-import { alternatingRounds } from '../../../bench/throughput.ts';
+import { alternatingRounds, turnOrder } from '../../../bench/throughput.ts';
 
 /** A contender whose calls only record who sent what, in which order. */
 function recordingContender(
@@ -52,6 +52,33 @@ describe('sliceOf', () => {
   });
 });
 
+describe('turnOrder', () => {
+  it('over a cycle, puts each contender in every place and after every other one equally often', () => {
+    for (let n = 1; n <= 9; n++) {
+      const cycle = n % 2 === 0 ? n : 2 * n;
+      const turns = Array.from({ length: cycle }, (_, turn) => turnOrder(n, turn));
+      const places = new Map<string, number>();
+      const follows = new Map<string, number>();
+      for (const order of turns) {
+        expect([...order].sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i));
+        for (const [place, c] of order.entries()) {
+          places.set(`${c}@${place}`, (places.get(`${c}@${place}`) ?? 0) + 1);
+        }
+        for (let i = 1; i < n; i++) {
+          const pair = `${order[i - 1]}>${order[i]}`;
+          follows.set(pair, (follows.get(pair) ?? 0) + 1);
+        }
+      }
+      expect(places.size).toBe(n * n);
+      expect(new Set(places.values()).size).toBe(1);
+      expect(follows.size).toBe(n * (n - 1));
+      expect(new Set(follows.values()).size).toBeLessThanOrEqual(1);
+      // The next cycle repeats this one.
+      expect(turnOrder(n, cycle + 1)).toEqual(turnOrder(n, 1));
+    }
+  });
+});
+
 describe('alternatingRounds', () => {
   it('takes turns slice by slice, every call of a round once per contender', async () => {
     const log: string[] = [];
@@ -59,9 +86,10 @@ describe('alternatingRounds', () => {
     const contenders = [recordingContender('a', calls, log), recordingContender('b', calls, log)];
     const measured = await alternatingRounds(contenders, 2, 600, undefined, 3);
     const timed = log.slice(12, 36); // after each contender's warm-up round of 6 calls
+    // Two contenders swap places every turn (turnOrder).
     expect(timed).toEqual([
-      ...['a0', 'a1', 'b0', 'b1', 'a2', 'a3', 'b2', 'b3', 'a4', 'a5', 'b4', 'b5'],
-      ...['a0', 'a1', 'b0', 'b1', 'a2', 'a3', 'b2', 'b3', 'a4', 'a5', 'b4', 'b5'],
+      ...['a0', 'a1', 'b0', 'b1', 'b2', 'b3', 'a2', 'a3', 'a4', 'a5', 'b4', 'b5'],
+      ...['b0', 'b1', 'a0', 'a1', 'a2', 'a3', 'b2', 'b3', 'b4', 'b5', 'a4', 'a5'],
     ]);
     for (const m of measured) {
       expect(m.roundsMs).toHaveLength(2);

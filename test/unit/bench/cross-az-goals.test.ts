@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { crossAzGoals } from '../../../bench/cross-az.ts';
+import { goalsTable } from '../../../bench/report.ts';
+import type { ThroughputRow } from '../../../bench/results.ts';
+
+function row(id: string, kind: ThroughputRow['kind'], roundsMs: number[], callMs: number[]): ThroughputRow {
+  const sorted = [...roundsMs].sort((a, b) => a - b);
+  const medianMs = sorted[Math.ceil(sorted.length / 2) - 1] as number;
+  const calls = [...callMs].sort((a, b) => a - b);
+  return {
+    id,
+    contender: id,
+    kind,
+    medianMs,
+    msgsPerSec: Math.round(20_000 / (medianMs / 1000)),
+    mbPerSec: 1,
+    p50Ms: calls[Math.ceil(calls.length / 2) - 1] as number,
+    p99Ms: calls[Math.ceil(calls.length * 0.99) - 1] as number,
+    cpuMicrosPerMessage: null,
+    brokerCpuMicrosPerMessage: null,
+    ratioToKafkajs: 1,
+    note: '',
+    roundsMs,
+    callMs,
+    undelivered: 0,
+  };
+}
+
+describe('crossAzGoals', () => {
+  it('says whether each difference is beyond the run’s noise', () => {
+    const calls = Array.from({ length: 1_000 }, (_, i) => 5 + (i % 100) / 10);
+    // The Writer is faster in every round; its calls are the peer's, 2 ms quicker each.
+    const writer = row('writer-lambda', 'writer', [100, 300, 101, 301, 102, 302], calls);
+    const ahead = row(
+      'kafkajs',
+      'peer',
+      [110, 310, 111, 311, 112, 312],
+      calls.map((ms) => ms + 2),
+    );
+    // A peer level with the Writer: faster in half the rounds, the same calls.
+    const level = row('platformatic', 'peer', [99, 302, 100, 303, 101, 303], calls);
+    const goals = crossAzGoals([writer, ahead, level], []);
+
+    const verdict = (goal: string) => goals.find((g) => g.goal === goal)?.beyondNoise;
+    expect(verdict('writer-lambda msgs/s >= kafkajs')).toBe('yes (faster in 6 of 6 rounds, p 0.031)');
+    expect(verdict('writer-lambda p99 per call <= kafkajs')).toMatch(
+      /^yes \(95 % interval of the difference -2\.00 to -2\.00 ms\)$/,
+    );
+    expect(verdict('writer-lambda msgs/s >= platformatic')).toBe('no (faster in 3 of 6 rounds, p 1.000)');
+    expect(verdict('writer-lambda p99 per call <= platformatic')).toMatch(
+      /^no \(95 % interval .* 0\.00 to 0\.00 ms\)$/,
+    );
+    expect(goalsTable(goals)).toContain('beyond noise?');
+  });
+});
