@@ -33,6 +33,7 @@ import {
   type LatencyRow,
   latencyRow,
   type Measured,
+  resultsJson,
   round,
   type ThroughputRow,
   throughputRows,
@@ -290,7 +291,7 @@ export async function runCrossAzProfile(settings: CrossAzSettings): Promise<Cros
       singleWrite,
       goals,
     };
-    await writeFile(join(RESULTS_DIR, 'cross-az.json'), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(join(RESULTS_DIR, 'cross-az.json'), resultsJson(results));
     await writeFile(join(RESULTS_DIR, 'cross-az.svg'), crossAzChart(results));
     console.log('Wrote bench/results/cross-az.json, cross-az.svg');
     return results;

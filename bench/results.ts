@@ -25,7 +25,10 @@ export interface ThroughputRow {
   ratioToKafkajs: number;
   note: string;
   roundsMs: number[];
-  /** Every timed call's milliseconds, in the order run, where the contender has calls. */
+  /**
+   * Every timed call's milliseconds, in the order run, where the contender has calls: for the
+   * goals' noise check, not written to the results files (`resultsJson`).
+   */
   callMs?: number[];
   /** Acknowledged records not found in the contender's topic, where it had a topic of its own. */
   undelivered?: number;
@@ -124,4 +127,12 @@ export function latencyRow(
 export function round(n: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/**
+ * A results file's text: indented JSON without the rows' call samples (thousands of numbers
+ * a run, read by the goals and then dropped).
+ */
+export function resultsJson(results: unknown): string {
+  return `${JSON.stringify(results, (key, value: unknown) => (key === 'callMs' ? undefined : value), 2)}\n`;
 }

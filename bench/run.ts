@@ -28,7 +28,7 @@ import { JAVA_PROPS, javaProducer, javaRecordsPerRound } from './peers/java.ts';
 import { kafkaGoWriter } from './peers/kafka-go.ts';
 import { librdkafka } from './peers/kcat.ts';
 import { goalsTable, judgeGoals, latencyTable, throughputTable } from './report.ts';
-import { type Measured, round, throughputRows } from './results.ts';
+import { type Measured, resultsJson, round, throughputRows } from './results.ts';
 import { runSchemaProfile } from './schema.ts';
 import { readSettings } from './settings.ts';
 import { alternatingRounds } from './throughput.ts';
@@ -232,7 +232,7 @@ try {
     sqsInvocations: { records: settings.sqsRecords, ms: sqsInvocationMs.map((t) => round(t, 1)) },
     goals,
   };
-  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(RESULTS_DIR, 'latest.json'), resultsJson(results));
   await writeFile(
     join(RESULTS_DIR, 'throughput.svg'),
     barChart({

@@ -23,7 +23,7 @@ import { PROJECT_ROOT } from '../scripts/kafka/paths.ts';
 import { type Contender, timedCalls } from './contender.ts';
 import { recordCount } from './offsets.ts';
 import { throughputTable } from './report.ts';
-import { throughputRows } from './results.ts';
+import { resultsJson, throughputRows } from './results.ts';
 import { alternatingRounds } from './throughput.ts';
 
 /** The baseline writes the JSON as it is. */
@@ -169,10 +169,7 @@ export async function runSchemaProfile(): Promise<void> {
     );
     const load = { before: loadBefore, after: loadavg() };
     const results = { measuredAt: new Date().toISOString(), messages: MESSAGES, chunk: CHUNK, load, rows };
-    await writeFile(
-      join(PROJECT_ROOT, 'bench', 'results', 'schema.json'),
-      `${JSON.stringify(results, null, 2)}\n`,
-    );
+    await writeFile(join(PROJECT_ROOT, 'bench', 'results', 'schema.json'), resultsJson(results));
     const lost = rows.filter((r) => (r.undelivered ?? 0) > 0);
     if (lost.length > 0)
       throw new Error(`acknowledged records missing from: ${lost.map((r) => r.id).join(', ')}`);

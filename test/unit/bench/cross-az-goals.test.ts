@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crossAzGoals } from '../../../bench/cross-az.ts';
 import { goalsTable } from '../../../bench/report.ts';
-import type { ThroughputRow } from '../../../bench/results.ts';
+import { resultsJson, type ThroughputRow } from '../../../bench/results.ts';
 
 function row(id: string, kind: ThroughputRow['kind'], roundsMs: number[], callMs: number[]): ThroughputRow {
   const sorted = [...roundsMs].sort((a, b) => a - b);
@@ -51,5 +51,16 @@ describe('crossAzGoals', () => {
       /^no \(95 % interval .* 0\.00 to 0\.00 ms\)$/,
     );
     expect(goalsTable(goals)).toContain('beyond noise?');
+  });
+});
+
+describe('resultsJson', () => {
+  it('writes the rows without their call samples, and everything else as it is', () => {
+    const results = { date: 'd', sync: [{ id: 'a', p99Ms: 1.5, callMs: [1, 2], roundsMs: [3] }] };
+    expect(JSON.parse(resultsJson(results))).toEqual({
+      date: 'd',
+      sync: [{ id: 'a', p99Ms: 1.5, roundsMs: [3] }],
+    });
+    expect(resultsJson(results).endsWith('}\n')).toBe(true);
   });
 });
