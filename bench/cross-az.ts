@@ -351,19 +351,25 @@ export function crossAzGoals(sync: readonly ThroughputRow[], streamed: readonly 
   return goals;
 }
 
-/** A throughput difference is beyond noise when the sign test over paired rounds says p < 0.05. */
+/**
+ * A throughput difference is beyond noise when the sign test over paired rounds says p < 0.05;
+ * the verdict says which way, since `met` comes from the medians and the rounds could disagree.
+ */
 function roundsVerdict(mineMs: readonly number[], theirsMs: readonly number[]): string {
   const { won, lost, pValue } = roundsWon(mineMs, theirsMs);
   const split = `faster in ${won} of ${won + lost} rounds, p ${pValue < 0.001 ? '< 0.001' : pValue.toFixed(3)}`;
-  return `${pValue < 0.05 ? 'yes' : 'no'} (${split})`;
+  if (pValue >= 0.05) return `no (${split})`;
+  return `yes, ${won > lost ? 'ahead' : 'behind'} (${split})`;
 }
 
 /** A p99 difference is beyond noise when its 95 % bootstrap interval excludes zero. */
 function p99Verdict(mine: readonly number[], theirs: readonly number[]): string {
-  const { low, high } = p99DifferenceInterval(mine, theirs);
+  const { low, high, paired } = p99DifferenceInterval(mine, theirs);
   const signed = (n: number) => `${n > 0 ? '+' : ''}${n.toFixed(2)}`;
-  const beyond = low > 0 || high < 0;
-  return `${beyond ? 'yes' : 'no'} (95 % interval of the difference ${signed(low)} to ${signed(high)} ms)`;
+  const interval = `95 % interval of the difference ${signed(low)} to ${signed(high)} ms${paired ? '' : ', unpaired'}`;
+  if (high < 0) return `yes, ahead (${interval})`;
+  if (low > 0) return `yes, behind (${interval})`;
+  return `no (${interval})`;
 }
 
 /**
@@ -418,7 +424,7 @@ async function measure(
     if (missing !== 0)
       m.note = `${m.note ? `${m.note}; ` : ''}${missing} acknowledged records missing from its topic`;
   }
-  // The first contender run is the table's baseline: kafkajs for sync calls, the Writer async for streams.
+  // The first contender listed is the table's baseline: kafkajs for sync calls, the Writer async for streams.
   return throughputRows(measured, {
     messages: settings.messages,
     payloadBytes: throughputWorkload(settings).payloadBytes,

@@ -46,40 +46,74 @@ export function signTest(a: number, b: number): number {
   return Math.min(1, 2 * tail);
 }
 
+/** Samples in a block of the bootstrap: the cross-AZ cluster's slow spells last a few calls. */
+export const BOOTSTRAP_BLOCK = 10;
+
 /**
  * A 95 % bootstrap interval of p99(mine) - p99(theirs), in the samples' unit. With as many
- * samples on each side, sample i of each is taken together (paired): in sliced rounds call i of
- * every contender ran in the same turn, one right after the other, so a slow spell of the cluster
- * is in both or in neither. Seeded: the same samples give the same interval.
+ * samples on each side, sample i of each is taken together (`paired`): in sliced rounds call i of
+ * every contender ran in the same turn, a few calls apart, so a slow spell of the cluster is in
+ * both or in neither. Samples are drawn in runs of `block` neighbours (a moving-block bootstrap),
+ * because a slow spell spans several calls in a row: resampling single calls would count it as
+ * independent bad luck and make the interval too narrow. Seeded: the same samples give the same
+ * interval.
  */
 export function p99DifferenceInterval(
   mine: readonly number[],
   theirs: readonly number[],
-  resamples = 2_000,
-  seed = 1,
-): { low: number; high: number } {
+  options: { resamples?: number; block?: number; seed?: number } = {},
+): { low: number; high: number; paired: boolean } {
   if (mine.length === 0 || theirs.length === 0)
     throw new Error('p99DifferenceInterval needs samples on both sides');
-  const random = mulberry32(seed);
+  const resamples = options.resamples ?? 2_000;
+  const block = Math.max(1, options.block ?? BOOTSTRAP_BLOCK);
+  const random = mulberry32(options.seed ?? 1);
   const paired = mine.length === theirs.length;
   const a = new Float64Array(mine.length);
   const b = new Float64Array(theirs.length);
   const differences = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < a.length; i++) {
-      const pick = Math.floor(random() * mine.length);
-      a[i] = mine[pick] as number;
-      if (paired) b[i] = theirs[pick] as number;
-    }
-    if (!paired)
-      for (let i = 0; i < b.length; i++) b[i] = theirs[Math.floor(random() * theirs.length)] as number;
+    const starts = resampleBlocks(a, mine, block, random);
+    if (paired) fillFromStarts(b, theirs, block, starts);
+    else resampleBlocks(b, theirs, block, random);
     differences[r] = p99Of(a) - p99Of(b);
   }
   differences.sort();
+  // The 2.5th and 97.5th percentiles of the resampled differences.
   return {
     low: differences[Math.floor(0.025 * (resamples - 1))] as number,
     high: differences[Math.ceil(0.975 * (resamples - 1))] as number,
+    paired,
   };
+}
+
+/** Fills `into` with blocks of `from` starting at random places; returns the starts it used. */
+function resampleBlocks(
+  into: Float64Array,
+  from: readonly number[],
+  block: number,
+  random: () => number,
+): number[] {
+  const size = Math.min(block, from.length);
+  const starts: number[] = [];
+  for (let filled = 0; filled < into.length; filled += size) {
+    starts.push(Math.floor(random() * (from.length - size + 1)));
+  }
+  fillFromStarts(into, from, size, starts);
+  return starts;
+}
+
+function fillFromStarts(
+  into: Float64Array,
+  from: readonly number[],
+  block: number,
+  starts: readonly number[],
+): void {
+  const size = Math.min(block, from.length);
+  let filled = 0;
+  for (const start of starts) {
+    for (let i = 0; i < size && filled < into.length; i++) into[filled++] = from[start + i] as number;
+  }
 }
 
 /** The nearest-rank 99th percentile (as measure.ts' percentile), sorting `samples` in place. */

@@ -12,11 +12,12 @@ export interface BrokerCpu {
 
 /**
  * The order of the contenders in turn `turn`, from a balanced Latin square (Williams' design):
- * over a cycle of turns each contender runs in every position equally often and runs right after
- * each other contender equally often. In one fixed order a contender always follows the same one,
- * and pays for what that one leaves behind on the shared brokers (GC debt, page cache to write
- * back, replication still settling). A cycle is n turns for an even count n, 2n for an odd one
- * (each row then also runs reversed).
+ * over a whole cycle of turns each contender runs in every place equally often and, within a
+ * turn, right after each other contender equally often. In one fixed order a contender always
+ * follows the same one, and pays for what that one leaves behind on the shared brokers (GC debt,
+ * page cache to write back, replication still settling). A cycle is n turns for an even count n,
+ * 2n for an odd one (each row then also runs reversed). Not balanced: who ends one turn and
+ * starts the next, and a last cycle cut short by the number of rounds.
  */
 export function turnOrder(contenders: number, turn: number): number[] {
   const n = contenders;
@@ -30,8 +31,8 @@ export function turnOrder(contenders: number, turn: number): number[] {
 
 /**
  * One untimed warm-up round per contender (JIT, connections, metadata), then `rounds` rounds in
- * which every contender runs once, in an order rotated each turn (`turnOrder`). With `slices` above 1 each round is cut into that many
- * slices of its calls and the contenders take turns slice by slice (every one must be
+ * which every contender runs once, in each turn's order (`turnOrder`). With `slices` above 1
+ * each round is cut into that many slices of its calls and the contenders take turns slice by slice (every one must be
  * `sliceable`): a round's time and CPU are its slices' sums. Contenders are closed afterwards,
  * failures included. With `brokerCpu`, each round also records the broker's CPU per record it was
  * sent.

@@ -40,10 +40,10 @@ describe('roundsWon', () => {
 describe('p99DifferenceInterval', () => {
   /** Call times with a long tail, as a proxied cluster's: 5 ms plus an exponential of mean 3 ms. */
   const noisy = (count: number, seed: number) => {
-    let state = seed;
+    let state = seed >>> 0;
     return Array.from({ length: count }, () => {
-      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-      return 5 - 3 * Math.log(1 - state / 2 ** 31);
+      state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+      return 5 - 3 * Math.log(1 - state / 2 ** 32);
     });
   };
 
@@ -52,10 +52,12 @@ describe('p99DifferenceInterval', () => {
     const theirs = mine.map((ms) => ms + 0.5);
     // Paired, every resample's p99 differs by exactly the shift.
     const paired = p99DifferenceInterval(mine, theirs);
+    expect(paired.paired).toBe(true);
     expect(paired.low).toBeCloseTo(-0.5, 9);
     expect(paired.high).toBeCloseTo(-0.5, 9);
     // The same samples unpaired (one fewer on one side) cannot tell the shift from noise.
     const unpaired = p99DifferenceInterval(mine, theirs.slice(1));
+    expect(unpaired.paired).toBe(false);
     expect(unpaired.low).toBeLessThan(0);
     expect(unpaired.high).toBeGreaterThan(0);
   });
@@ -68,6 +70,25 @@ describe('p99DifferenceInterval', () => {
     const none = p99DifferenceInterval(noisy(2_000, 3), noisy(2_001, 5));
     expect(none.low).toBeLessThan(0);
     expect(none.high).toBeGreaterThan(0);
+  });
+
+  it('is as wide as a 95 % interval should be for independent calls', () => {
+    // p99 of an exponential (mean 3) from n samples has a standard error of about
+    // sqrt(0.99 x 0.01 / n) / (0.01 / 3) = 0.67 ms at n = 2,000; the difference of two such, 0.94;
+    // a 95 % interval is then about 2 x 1.96 x 0.94 = 3.7 ms wide (80 %: 2.4; 99 %: 4.9).
+    const { low, high } = p99DifferenceInterval(noisy(2_000, 3), noisy(2_000, 5), { block: 1 });
+    expect(high - low).toBeGreaterThan(3.0);
+    expect(high - low).toBeLessThan(4.4);
+  });
+
+  it('widens when slow calls come in spells, as the blocks keep them together', () => {
+    // Each value repeated 10 times in a row: a tenth of the information the count suggests.
+    const spells = (seed: number) => noisy(300, seed).flatMap((ms) => Array<number>(10).fill(ms));
+    const mine = spells(3);
+    const theirs = spells(5);
+    const single = p99DifferenceInterval(mine, theirs, { block: 1 });
+    const blocks = p99DifferenceInterval(mine, theirs, { block: 10 });
+    expect(blocks.high - blocks.low).toBeGreaterThan(1.8 * (single.high - single.low));
   });
 
   it('gives the same interval for the same samples and seed', () => {
