@@ -99,6 +99,8 @@ export interface LatencyRow {
   /** meanMs / the kafkajs `send` meanMs. */
   ratioToKafkajs: number;
   note: string;
+  /** The samples p50 and p99 came from (warm-up dropped), for the goals; not written to results. */
+  callMs?: number[];
 }
 
 /** Summarizes per-call samples (the first 1 % dropped as warm-up) into a latency row. */
@@ -120,6 +122,7 @@ export function latencyRow(
     callsPerSec: Math.round(1000 / mean),
     ratioToKafkajs: round(mean / (baselineMeanMs ?? mean), 2),
     note,
+    callMs: kept,
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crossAzGoals } from '../../../bench/cross-az.ts';
 import { goalsTable } from '../../../bench/report.ts';
-import { resultsJson, type ThroughputRow } from '../../../bench/results.ts';
+import { latencyRow, resultsJson, type ThroughputRow } from '../../../bench/results.ts';
 
 function row(id: string, kind: ThroughputRow['kind'], roundsMs: number[], callMs: number[]): ThroughputRow {
   const sorted = [...roundsMs].sort((a, b) => a - b);
@@ -75,6 +75,41 @@ describe('crossAzGoals', () => {
     expect(goals.find((g) => g.goal === 'writer-lambda p99 per call <= kafkajs')?.beyondNoise).toBe(
       'yes, behind (95 % interval of the difference +1.00 to +1.00 ms)',
     );
+  });
+});
+
+describe('crossAzGoals for one message per call', () => {
+  it('judges the Writer’s single-write p99 against kafkajs send with the same interval', () => {
+    const calls = Array.from({ length: 1_000 }, (_, i) => 5 + (i % 100) / 10);
+    const kafkajsSend = latencyRow('kafkajs-send', 'kafkajs send', calls, undefined);
+    const quicker = latencyRow(
+      'writer-lambda',
+      'Writer',
+      calls.map((ms) => ms - 0.5),
+      kafkajsSend.meanMs,
+    );
+    const goals = crossAzGoals([], [], [kafkajsSend, quicker]);
+
+    const single = goals.find((g) => g.goal === 'writer-lambda single write p99 <= kafkajs-send');
+    expect(single?.measured).toBe('14.4 vs 14.9 ms');
+    expect(single?.met).toBe(true);
+    expect(single?.beyondNoise).toBe('yes, ahead (95 % interval of the difference -0.50 to -0.50 ms)');
+  });
+
+  it('leaves the verdict out when the rows carry no samples (as read back from a results file)', () => {
+    const calls = Array.from({ length: 200 }, (_, i) => 5 + (i % 10));
+    const { callMs: _dropped, ...kafkajsSend } = latencyRow('kafkajs-send', 'kafkajs send', calls, undefined);
+    const { callMs: _alsoDropped, ...writer } = latencyRow(
+      'writer-lambda',
+      'Writer',
+      calls.map((ms) => ms + 1),
+      undefined,
+    );
+    const goals = crossAzGoals([], [], [kafkajsSend, writer]);
+
+    const single = goals.find((g) => g.goal === 'writer-lambda single write p99 <= kafkajs-send');
+    expect(single?.met).toBe(false);
+    expect(single).not.toHaveProperty('beyondNoise');
   });
 });
 
