@@ -341,12 +341,13 @@ export function crossAzGoals(
         beyondNoise: roundsVerdict(writer.roundsMs, peer.roundsMs),
       });
       if (withP99 && writer.p99Ms !== null && peer.p99Ms !== null) {
-        goals.push({
-          goal: `${writerId} p99 per call <= ${peer.id}`,
-          measured: `${writer.p99Ms} vs ${peer.p99Ms} ms`,
-          met: writer.p99Ms <= peer.p99Ms,
-          ...(writer.callMs && peer.callMs ? { beyondNoise: p99Verdict(writer.callMs, peer.callMs) } : {}),
-        });
+        goals.push(
+          p99Goal(
+            `${writerId} p99 per call <= ${peer.id}`,
+            { p99Ms: writer.p99Ms, callMs: writer.callMs },
+            { p99Ms: peer.p99Ms, callMs: peer.callMs },
+          ),
+        );
       }
     }
   };
@@ -355,17 +356,23 @@ export function crossAzGoals(
   // One message per call, the webhook's shape: only kafkajs' `send` runs beside the Writer.
   const single = singleWrite.find((r) => r.id === 'writer-lambda');
   const kafkajsSend = singleWrite.find((r) => r.id === 'kafkajs-send');
-  if (single && kafkajsSend) {
-    goals.push({
-      goal: 'writer-lambda single write p99 <= kafkajs-send',
-      measured: `${single.p99Ms} vs ${kafkajsSend.p99Ms} ms`,
-      met: single.p99Ms <= kafkajsSend.p99Ms,
-      ...(single.callMs && kafkajsSend.callMs
-        ? { beyondNoise: p99Verdict(single.callMs, kafkajsSend.callMs) }
-        : {}),
-    });
-  }
+  if (single && kafkajsSend)
+    goals.push(p99Goal('writer-lambda single write p99 <= kafkajs-send', single, kafkajsSend));
   return goals;
+}
+
+/** A p99 goal: met on the two p99s, with a noise verdict when both sides kept their call samples. */
+function p99Goal(
+  goal: string,
+  mine: { p99Ms: number; callMs?: readonly number[] | undefined },
+  theirs: { p99Ms: number; callMs?: readonly number[] | undefined },
+): Goal {
+  return {
+    goal,
+    measured: `${mine.p99Ms} vs ${theirs.p99Ms} ms`,
+    met: mine.p99Ms <= theirs.p99Ms,
+    ...(mine.callMs && theirs.callMs ? { beyondNoise: p99Verdict(mine.callMs, theirs.callMs) } : {}),
+  };
 }
 
 /**
@@ -478,7 +485,7 @@ async function singleWrites(
     for (let i = 0; i < settings.singleWrites; i++) {
       // Each goes first in every other turn, so neither always follows the other's request.
       for (const j of turnOrder(senders.length, i)) {
-        const send = senders[j]?.[2] as (i: number) => Promise<unknown>;
+        const [, , send] = senders[j] as (typeof senders)[number];
         const start = performance.now();
         await send(i);
         samples[j]?.push(performance.now() - start);
